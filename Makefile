@@ -1,0 +1,48 @@
+# One entry point for every task. Each target installs what it needs first, so a fresh clone with
+# only python3 and make works.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
+
+PORT ?= 8080
+DEMO_PORT ?= 8080
+
+.PHONY: help install lock lint check test run demo demo-env tour bench plan deploy destroy image push clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements/dev.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP) ## create .venv with the pinned runtime and development dependencies
+
+lock: ## regenerate requirements/*.txt from pyproject.toml (needs network)
+	@test -x $(BIN)/uv || $(PY) -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --no-header \
+	  --index-url https://pypi.org/simple -q -o requirements/runtime.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
+	  --no-header --index-url https://pypi.org/simple -q -c requirements/runtime.txt -o requirements/dev.txt
+
+lint: install ## ruff, hadolint, parliament
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: install ## check the deployment artifacts (policies, task definition) offline
+	$(PY) -m checker check
+
+test: install lint check ## linters, artifact checker and the whole test suite
+	$(PY) -m pytest
+
+run: install ## serve the service under gunicorn (PORT=8080)
+	PORT=$(PORT) $(BIN)/gunicorn --config docker/gunicorn.conf.py service.wsgi:app
+
+clean: ## remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache .demo .bench
