@@ -44,5 +44,8 @@ test: install lint check ## linters, artifact checker and the whole test suite
 run: install ## serve the service under gunicorn (PORT=8080)
 	PORT=$(PORT) $(BIN)/gunicorn --config docker/gunicorn.conf.py service.wsgi:app
 
+# Each part of the project adds its own targets (and lint steps) here.
+include $(sort $(wildcard mk/*.mk))
+
 clean: ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .demo .bench
