@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): timings are measured here, never asserted in tests."""

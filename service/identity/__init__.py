@@ -1,0 +1,38 @@
+"""The runtime credential checker: what identity this process holds, and is it the right one.
+
+The checker returns a plain :class:`IdentityReport`; :func:`report_to_dict` and
+:func:`report_to_text` only format it.
+"""
+
+from service.identity.checker import CredentialChecker, diagnose_without_credentials
+from service.identity.formatting import (
+    error_to_dict,
+    error_to_text,
+    report_to_dict,
+    report_to_text,
+    warnings_to_dicts,
+)
+from service.identity.model import (
+    Expectations,
+    Finding,
+    IdentityError,
+    IdentityReport,
+    IdentityUnavailableError,
+    NoCredentialsError,
+)
+
+__all__ = [
+    "CredentialChecker",
+    "Expectations",
+    "Finding",
+    "IdentityError",
+    "IdentityReport",
+    "IdentityUnavailableError",
+    "NoCredentialsError",
+    "diagnose_without_credentials",
+    "error_to_dict",
+    "error_to_text",
+    "report_to_dict",
+    "report_to_text",
+    "warnings_to_dicts",
+]
