@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from service.config import REGION_RE
+from service.config import REGION_RE, partition_for
 
 DEFAULT_SERVICE = "courier"
 DEFAULT_ENV = "dev"
@@ -28,15 +28,6 @@ _KEY_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 
 class ContextError(ValueError):
     """An input to the deployment context is malformed; the message names which and why."""
-
-
-def partition_for(region: str) -> str:
-    """The ARN partition a region belongs to."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
 
 
 @dataclass(frozen=True)

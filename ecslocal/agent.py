@@ -18,7 +18,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from artifacts.context import partition_for
+from service.config import partition_for
 from ecslocal.task import Container
 
 SSM_BATCH = 10  # GetParameters takes at most 10 names

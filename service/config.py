@@ -35,6 +35,15 @@ class ConfigError(ValueError):
         )
 
 
+def partition_for(region: str) -> str:
+    """The ARN partition a region belongs to."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
 @dataclass(frozen=True)
 class QueueUrl:
     """A parsed SQS queue URL. ``region`` is None for local endpoints (no region in the host)."""
@@ -43,6 +52,11 @@ class QueueUrl:
     account_id: str
     name: str
     region: str | None
+
+    def arn(self, default_region: str) -> str:
+        """The queue's ARN; ``default_region`` stands in when the URL names no region."""
+        region = self.region or default_region
+        return f"arn:{partition_for(region)}:sqs:{region}:{self.account_id}:{self.name}"
 
 
 def parse_queue_url(url: str) -> QueueUrl:

@@ -1,0 +1,77 @@
+"""gunicorn settings for the service: ``gunicorn --config docker/gunicorn.conf.py service.wsgi:app``.
+
+gunicorn runs this file in the master before any worker starts, so the service's configuration is
+validated here once: a missing or malformed setting stops start-up with one message naming each
+problem, without a traceback and without workers failing one after another.
+"""
+
+import os
+
+from service.config import ConfigError, Settings
+from service.logs import JsonFormatter
+from service.startup import exit_on_config_error
+
+_problems = []
+
+
+def _positive_int(var, default):
+    text = os.environ.get(var, "")
+    if not text:
+        return default
+    if text.isascii() and text.isdigit() and int(text) > 0:
+        return int(text)
+    _problems.append(f"{var} {text!r} is not a positive whole number")
+    return default
+
+
+_settings = None
+try:
+    _settings = Settings.from_env(os.environ)
+except ConfigError as _error:
+    _problems.extend(_error.problems)
+
+# Threaded workers: a long poll (up to 20 s) holds a thread, not a whole worker.
+worker_class = "gthread"
+workers = _positive_int("WEB_CONCURRENCY", 2)
+threads = _positive_int("GUNICORN_THREADS", 16)
+
+if _problems:
+    exit_on_config_error(ConfigError(_problems))
+
+bind = [f"0.0.0.0:{_settings.port}"]
+
+# Above the longest request: a 20 s long poll plus botocore's retries within its 30 s read timeout.
+timeout = 60
+# Below the task definition's stopTimeout (30 s): in-flight requests, long polls included, finish
+# before ECS sends SIGKILL. A test checks both bounds against the rendered task definition.
+graceful_timeout = 25
+# Longer than a load balancer's idle timeout (60 s by default), so it closes connections first.
+keepalive = 75
+
+# No gunicornc control socket: nothing uses it, and the container's root filesystem is read-only.
+control_socket_disable = True
+
+# The heartbeat file lives in memory; /dev/shm is absent on some systems (macOS).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+
+# The app logs one JSON line per request; gunicorn's own access log would duplicate it.
+accesslog = None
+errorlog = "-"
+loglevel = "info"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": JsonFormatter}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stdout",
+        }
+    },
+    "root": {"level": "INFO", "handlers": ["stdout"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
+    },
+}

@@ -1,0 +1,96 @@
+"""docker/gunicorn.conf.py: its settings, their bounds, and the start-up check of the configuration."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from artifacts.render import render_artifacts
+from service.aws import CLIENT_CONFIG, LONG_POLL_MAX_SECONDS
+from service.startup import CONFIG_ERROR_EXIT
+from tests.service.conftest import CONTEXT
+from tests.support.processes import PROJECT_ROOT
+
+CONFIG_FILE = PROJECT_ROOT / "docker" / "gunicorn.conf.py"
+VALID_ENV = {
+    "AWS_REGION": CONTEXT.region,
+    "PENDING_QUEUE_URL": CONTEXT.queue_url(CONTEXT.pending_queue_name),
+    "CONFIRMED_QUEUE_URL": CONTEXT.queue_url(CONTEXT.confirmed_queue_name),
+}
+
+
+def load_config(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> dict[str, Any]:
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(CONFIG_FILE))
+
+
+def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(monkeypatch, VALID_ENV)
+    assert config["bind"] == ["0.0.0.0:8080"]
+    assert config["worker_class"] == "gthread"
+    assert config["workers"] >= 1 and config["threads"] >= 4
+    assert config["accesslog"] is None
+    assert config["control_socket_disable"] is True
+    expected_tmp = "/dev/shm" if Path("/dev/shm").is_dir() else None
+    assert config["worker_tmp_dir"] == expected_tmp
+
+
+def test_port_workers_and_threads_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env = {**VALID_ENV, "PORT": "9000", "WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "5"}
+    config = load_config(monkeypatch, env)
+    assert (config["bind"], config["workers"], config["threads"]) == (["0.0.0.0:9000"], 3, 5)
+
+
+def test_timeouts_fit_the_long_poll_and_the_task_stop_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = load_config(monkeypatch, VALID_ENV)
+    container = render_artifacts(CONTEXT).container
+    # A worker is not killed while a long poll (and botocore's read timeout) is still running...
+    assert config["timeout"] > CLIENT_CONFIG.read_timeout > LONG_POLL_MAX_SECONDS
+    # ...and in-flight requests finish before ECS follows SIGTERM with SIGKILL.
+    assert LONG_POLL_MAX_SECONDS < config["graceful_timeout"] < container["stopTimeout"]
+
+
+def test_logs_go_to_stdout_as_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    logging_config = load_config(monkeypatch, VALID_ENV)["logconfig_dict"]
+    assert logging_config["handlers"]["stdout"]["stream"] == "ext://sys.stdout"
+    assert logging_config["formatters"]["json"]["()"].__name__ == "JsonFormatter"
+    assert logging_config["loggers"]["gunicorn.error"]["handlers"] == ["stdout"]
+
+
+@pytest.mark.parametrize(
+    ("env", "problems"),
+    [
+        ({}, ["AWS_REGION", "PENDING_QUEUE_URL is not set", "CONFIRMED_QUEUE_URL is not set"]),
+        ({**VALID_ENV, "PORT": "http"}, ["PORT 'http' is not a port number"]),
+        ({**VALID_ENV, "WEB_CONCURRENCY": "0"}, ["WEB_CONCURRENCY '0' is not a positive"]),
+        ({**VALID_ENV, "GUNICORN_THREADS": "many"}, ["GUNICORN_THREADS 'many'"]),
+        (
+            {**VALID_ENV, "PENDING_QUEUE_URL": "sqs://queue", "API_KEY": " key\n"},
+            ["PENDING_QUEUE_URL: 'sqs://queue' is not an http(s) URL", "API_KEY has leading"],
+        ),
+    ],
+)
+def test_configuration_errors_stop_start_up_naming_every_problem(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    env: dict[str, str],
+    problems: list[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        load_config(monkeypatch, env)
+    assert exited.value.code == CONFIG_ERROR_EXIT
+    stderr = capsys.readouterr().err
+    assert stderr.startswith("courier: cannot start: invalid configuration:")
+    for problem in problems:
+        assert problem in stderr
+    assert "Traceback" not in stderr

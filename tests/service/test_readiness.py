@@ -1,0 +1,148 @@
+"""/readyz: credentials and both queues, cached so probes cannot hammer AWS; /healthz: no AWS."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from moto import mock_aws
+
+from service.readiness import CACHE_SECONDS, ReadinessProbe
+from service.state import EXTENSION
+from tests.service.conftest import (
+    ApiClient,
+    MotoQueues,
+    build_app,
+    env_for,
+    isolate_from_host_aws,
+    moto_with_queues,
+)
+from tests.support.processes import free_port
+
+
+def count_calls(app: Flask, operation: str) -> list[str]:
+    """Record each call the app's SQS client makes to ``operation`` (a real botocore event)."""
+    calls: list[str] = []
+    sqs = app.extensions[EXTENSION].clients.sqs
+    sqs.meta.events.register(f"before-call.sqs.{operation}", lambda **_: calls.append(operation))
+    return calls
+
+
+def test_ready_when_credentials_resolve_and_both_queues_answer(api: ApiClient) -> None:
+    response = api.get("/readyz")
+    assert response.status_code == 200
+    assert response.json["status"] == "ready"
+    assert [(c["name"], c["ok"]) for c in response.json["checks"]] == [
+        ("credentials", True),
+        ("pending_queue", True),
+        ("confirmed_queue", True),
+    ]
+
+
+def test_missing_queue_makes_the_service_not_ready_naming_it(
+    app: Flask, moto_queues: MotoQueues
+) -> None:
+    moto_queues.sqs.delete_queue(QueueUrl=moto_queues.confirmed_url)
+    response = ApiClient(app).get("/readyz")
+    assert response.status_code == 503
+    assert response.json["error"]["code"] == "not_ready"
+    assert "confirmed_queue" in response.json["error"]["message"]
+    failing = [c["name"] for c in response.json["checks"] if not c["ok"]]
+    assert failing == ["confirmed_queue"]
+
+
+def test_readiness_is_cached_between_probes(app: Flask, moto_queues: MotoQueues) -> None:
+    calls = count_calls(app, "GetQueueAttributes")
+    api = ApiClient(app)
+    assert api.get("/readyz").status_code == 200
+    moto_queues.sqs.delete_queue(QueueUrl=moto_queues.pending_url)
+    for _ in range(5):
+        assert api.get("/readyz").status_code == 200  # the cached answer
+    assert len(calls) == 2  # one evaluation: one call per queue
+
+
+def test_readiness_is_evaluated_again_after_the_cache_period(
+    app: Flask, moto_queues: MotoQueues
+) -> None:
+    state = app.extensions[EXTENSION]
+    now = [1000.0]
+    probe = ReadinessProbe(state.clients, state.queues, clock=lambda: now[0])
+    assert probe.check().ready
+    moto_queues.sqs.delete_queue(QueueUrl=moto_queues.pending_url)
+    now[0] += CACHE_SECONDS - 0.1
+    assert probe.check().ready
+    now[0] += 0.2
+    assert [c.name for c in probe.check().failing] == ["pending_queue"]
+
+
+def test_concurrent_probes_share_one_evaluation(app: Flask) -> None:
+    calls = count_calls(app, "GetQueueAttributes")
+    probe = app.extensions[EXTENSION].readiness
+    threads = [threading.Thread(target=probe.check) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 2
+
+
+def test_healthz_makes_no_aws_call(app: Flask) -> None:
+    calls: list[str] = []
+    clients = app.extensions[EXTENSION].clients
+    for client in (clients.sqs, clients.sts):
+        client.meta.events.register("before-call", lambda **kw: calls.append(kw["model"].name))
+    assert ApiClient(app).get("/healthz").json == {"status": "ok"}
+    assert calls == []
+
+
+@pytest.fixture
+def app_without_credentials(tmp_path: Path) -> Iterator[Flask]:
+    with moto_with_queues(tmp_path) as queues:
+        env = env_for(queues)
+    # moto without its fake keys, and nothing else in the chain: no credentials at all.
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        isolate_from_host_aws(monkeypatch, tmp_path)
+        with mock_aws(config={"core": {"mock_credentials": False}}):
+            yield build_app(env)
+
+
+def test_no_credentials_makes_the_service_not_ready(app_without_credentials: Flask) -> None:
+    response = ApiClient(app_without_credentials).get("/readyz")
+    assert response.status_code == 503
+    checks = {c["name"]: c for c in response.json["checks"]}
+    assert not checks["credentials"]["ok"]
+    assert "no credentials" in checks["credentials"]["message"]
+    assert checks["pending_queue"]["message"] == "not checked: no credentials"
+
+
+def test_no_credentials_on_a_message_route_is_503(app_without_credentials: Flask) -> None:
+    response = ApiClient(app_without_credentials).post("/messages", json={"body": "x"})
+    assert response.status_code == 503
+    assert response.json["error"]["code"] == "no_credentials"
+
+
+def test_whoami_without_credentials_is_503_with_the_warnings(
+    app_without_credentials: Flask,
+) -> None:
+    response = ApiClient(app_without_credentials).get("/whoami")
+    assert response.status_code == 503
+    assert response.json["error"]["code"] == "no_credentials"
+    assert isinstance(response.json["warnings"], list)
+
+
+def test_unreachable_endpoint_is_503(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing listens there; botocore's standard retries give up and the route answers 503.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    api = ApiClient(make_app())
+    response = api.get("/messages")
+    assert response.status_code == 503
+    assert response.json["error"]["code"] == "aws_unavailable"
+    assert "cannot reach" in response.json["error"]["message"]
+    whoami = api.get("/whoami")
+    assert whoami.status_code == 503
+    assert whoami.json["error"]["code"] == "identity_unavailable"

@@ -1,0 +1,44 @@
+"""/whoami: the credential checker's report as JSON, and the identity line logged at start-up."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+
+from service.state import EXTENSION
+from tests.service.conftest import ApiClient
+
+
+def test_whoami_reports_the_identity_and_credential_source(api: ApiClient) -> None:
+    response = api.get("/whoami")
+    assert response.status_code == 200
+    report = response.json
+    assert report["account"] == "123456789012"
+    assert report["arn"].startswith("arn:aws:")
+    assert report["credentials"]["source"] == "env"  # moto's fake environment keys
+    assert report["ecs"] is None
+    assert "FOOBARKEY" not in json.dumps(report)  # the key id is masked
+
+
+def test_whoami_does_not_call_sts_per_request(app: Flask) -> None:
+    calls: list[str] = []
+    sts = app.extensions[EXTENSION].clients.sts
+    sts.meta.events.register("before-call.sts.GetCallerIdentity", lambda **_: calls.append("sts"))
+    api = ApiClient(app)
+    for _ in range(3):
+        assert api.get("/whoami").status_code == 200
+    assert calls == []  # answered from the identity checked at start-up
+
+
+def test_startup_logs_one_identity_line(
+    make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("INFO", logger="service.startup"):
+        make_app()
+    lines = [r.__dict__ for r in caplog.records if getattr(r, "event", None) == "identity"]
+    assert len(lines) == 1
+    assert lines[0]["credential_source"] == "env"
+    assert lines[0]["arn"].startswith("arn:aws:")
