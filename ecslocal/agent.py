@@ -18,8 +18,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from service.config import partition_for
 from ecslocal.task import Container
+from service.config import partition_for
 
 SSM_BATCH = 10  # GetParameters takes at most 10 names
 _ECR_IMAGE_RE = re.compile(
