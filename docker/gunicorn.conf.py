@@ -73,5 +73,8 @@ logconfig_dict = {
     "loggers": {
         "gunicorn.error": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
         "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
+        # botocore logs every endpoint lookup at INFO; only its warnings belong in the service log.
+        "botocore": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
     },
 }
