@@ -5,6 +5,7 @@ validated here once: a missing or malformed setting stops start-up with one mess
 problem, without a traceback and without workers failing one after another.
 """
 
+import ipaddress
 import os
 
 from service.config import ConfigError, Settings
@@ -12,6 +13,17 @@ from service.logs import JsonFormatter
 from service.startup import exit_on_config_error
 
 _problems = []
+
+
+def _bind_host():
+    # The address to listen on: all interfaces in a container (its own network namespace); the
+    # local runtime, which has no namespace, publishes the port on loopback only.
+    host = os.environ.get("BIND_HOST", "") or "0.0.0.0"  # noqa: S104
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        _problems.append(f"BIND_HOST {host!r} is not an IP address")
+        return host
 
 
 def _positive_int(var, default):
@@ -34,11 +46,12 @@ except ConfigError as _error:
 worker_class = "gthread"
 workers = _positive_int("WEB_CONCURRENCY", 2)
 threads = _positive_int("GUNICORN_THREADS", 16)
+_host = _bind_host()
 
 if _problems:
     exit_on_config_error(ConfigError(_problems))
 
-bind = [f"0.0.0.0:{_settings.port}"]
+bind = [f"[{_host}]:{_settings.port}" if ":" in _host else f"{_host}:{_settings.port}"]
 
 # Above the longest request: a 20 s long poll plus botocore's retries within its 30 s read timeout.
 timeout = 60

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 EXECUTION_ENV = "AWS_ECS_FARGATE"
+BIND_HOST_VAR = "BIND_HOST"
+LOOPBACK = "127.0.0.1"
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # Image variables that name places inside the image; locally the runtime sets its own.
 _IMAGE_VARS_REPLACED = frozenset({"PATH", "HOME", "HOSTNAME", "VIRTUAL_ENV"})
@@ -52,18 +54,22 @@ def image_environment(image_env: Mapping[str, str]) -> dict[str, str]:
 
 
 def port_variables(definition: Mapping[str, Any], published_port: int) -> dict[str, str]:
-    """Environment entries that carry a ``containerPort``, re-pointed at ``published_port``.
+    """Environment entries that publish the container port on ``127.0.0.1:<published_port>``.
 
-    With ``awsvpc`` the container owns its port; locally every task shares the host's network, so
-    the runtime publishes the container port by giving the variable the task definition binds it
-    with (the entry whose value is the container port) the published port.
+    With ``awsvpc`` the container owns its port in its own network namespace; locally every task
+    shares the host's network, so the runtime publishes the container port by giving the variable
+    the task definition binds it with (the entry whose value is the container port) the published
+    port, and keeps it on loopback with ``BIND_HOST`` (read by docker/gunicorn.conf.py), as
+    ``docker run -p 127.0.0.1:PORT:PORT`` would.
     """
     container_ports = {str(m.get("containerPort")) for m in definition.get("portMappings") or []}
-    return {
+    variables = {
         name: str(published_port)
         for name, value in definition_environment(definition).items()
         if value in container_ports
     }
+    variables[BIND_HOST_VAR] = LOOPBACK
+    return variables
 
 
 def container_environment(

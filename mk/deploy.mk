@@ -1,5 +1,5 @@
 # Deploy to a real AWS account with the operator's credentials (AWS_PROFILE, AWS_REGION,
-# AWS_ENDPOINT_URL are honoured): docs/readme-deploy.md walks through it.
+# AWS_ENDPOINT_URL are honoured): the README's "Deploy to ECS" walks through it.
 #   make plan    REGION=eu-west-1 SUBNETS=subnet-a,subnet-b [SECURITY_GROUPS=sg-x] [TAG=...]
 #   make deploy  (same variables) [WAIT=0] [MIN_TASKS=1 MAX_TASKS=4] [PUBLIC_IP=1] [PRINT_CLI=1]
 #   make destroy REGION=eu-west-1 [YES=1]

@@ -8,7 +8,7 @@ from checker.engine import RULE_FAILED
 from checker.rules import RULES
 from tests.support.processes import PROJECT_ROOT
 
-DOC = PROJECT_ROOT / "docs" / "readme-artifacts.md"
+DOC = PROJECT_ROOT / "README.md"
 
 
 def test_codes_table_lists_every_rule_with_its_severity() -> None:

@@ -92,13 +92,14 @@ def test_overrides_can_add_static_keys_like_a_run_task_override():
     assert env["AWS_ACCESS_KEY_ID"] == "AKIA"
 
 
-def test_the_published_port_replaces_the_container_port_variable():
+def test_the_published_port_replaces_the_container_port_variable_on_loopback_only():
     container_port = str(DEFINITION["portMappings"][0]["containerPort"])
     names = [e["name"] for e in DEFINITION["environment"] if e["value"] == container_port]
     assert names, "the task definition passes its container port in the environment"
-    assert port_variables(DEFINITION, 18080) == {name: "18080" for name in names}
+    expected = {name: "18080" for name in names} | {"BIND_HOST": "127.0.0.1"}
+    assert port_variables(DEFINITION, 18080) == expected
     env = build(published_port=18080)
-    assert all(env[name] == "18080" for name in names)
+    assert all(env[name] == value for name, value in expected.items())
 
 
 def test_image_variables_that_point_inside_the_image_are_left_out():

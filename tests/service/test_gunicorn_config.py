@@ -23,7 +23,14 @@ VALID_ENV = {
 
 
 def load_config(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> dict[str, Any]:
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS"):
+    for name in (
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "PORT",
+        "BIND_HOST",
+        "WEB_CONCURRENCY",
+        "GUNICORN_THREADS",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -47,6 +54,17 @@ def test_port_workers_and_threads_come_from_the_environment(
     env = {**VALID_ENV, "PORT": "9000", "WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "5"}
     config = load_config(monkeypatch, env)
     assert (config["bind"], config["workers"], config["threads"]) == (["0.0.0.0:9000"], 3, 5)
+
+
+@pytest.mark.parametrize(
+    ("host", "bind"),
+    [("127.0.0.1", "127.0.0.1:8080"), ("::1", "[::1]:8080"), ("0.0.0.0", "0.0.0.0:8080")],  # noqa: S104
+)
+def test_bind_host_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, host: str, bind: str
+) -> None:
+    config = load_config(monkeypatch, {**VALID_ENV, "BIND_HOST": host})
+    assert config["bind"] == [bind]
 
 
 def test_timeouts_fit_the_long_poll_and_the_task_stop_timeout(
@@ -74,6 +92,7 @@ def test_logs_go_to_stdout_as_json(monkeypatch: pytest.MonkeyPatch) -> None:
         ({**VALID_ENV, "PORT": "http"}, ["PORT 'http' is not a port number"]),
         ({**VALID_ENV, "WEB_CONCURRENCY": "0"}, ["WEB_CONCURRENCY '0' is not a positive"]),
         ({**VALID_ENV, "GUNICORN_THREADS": "many"}, ["GUNICORN_THREADS 'many'"]),
+        ({**VALID_ENV, "BIND_HOST": "localhost"}, ["BIND_HOST 'localhost' is not an IP address"]),
         (
             {**VALID_ENV, "PENDING_QUEUE_URL": "sqs://queue", "API_KEY": " key\n"},
             ["PENDING_QUEUE_URL: 'sqs://queue' is not an http(s) URL", "API_KEY has leading"],
