@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from ecsdeploy.aws import Aws
 from ecsdeploy.errors import error_code
 from ecsdeploy.model import Change, CliWriter, Resolved, ResourcePlan
-from ecsdeploy.resources.common import unless_missing
+from ecsdeploy.resources.common import delete_if_ours, unless_missing
 from ecsdeploy.tags import Ownership, tag_dict
 
 KIND = "ecr repository"
@@ -127,24 +127,14 @@ class Repository:
         return None
 
     def teardown(self, aws: Aws) -> ResourcePlan:
-        result = ResourcePlan(self.kind, self.name)
         found = self._read(aws)
-        if found is None:
-            return result
-        if not self.ownership.owns(found[1]):
-            result.notes.append(f"left alone: {self.kind} {self.name} (not tagged as ours)")
-            return result
-        result.changes.append(
-            Change(
-                "delete",
-                self.kind,
-                self.name,
-                lambda: self._delete(aws),
-                detail="only if empty: its images may serve other environments",
-                resource=self.arn,
-            )
+        return delete_if_ours(
+            self,
+            found and found[1],
+            lambda: self._delete(aws),
+            found=found is not None,
+            detail="only if empty: its images may serve other environments",
         )
-        return result
 
     def cli_create(self, cli: CliWriter) -> list[str]:
         return [

@@ -11,7 +11,7 @@ from ecsdeploy import taskdef
 from ecsdeploy.aws import Aws
 from ecsdeploy.errors import error_code
 from ecsdeploy.model import Change, CliWriter, Raw, Resolved, ResourcePlan
-from ecsdeploy.resources.common import unless_missing
+from ecsdeploy.resources.common import delete_if_ours, unless_missing
 from ecsdeploy.tags import Ownership, tag_dict
 from ecsdeploy.wait import wait_for_inactive
 
@@ -74,24 +74,14 @@ class Cluster:
         return result
 
     def teardown(self, aws: Aws) -> ResourcePlan:
-        result = ResourcePlan(self.kind, self.name)
         cluster = self.read(aws)
-        if cluster is None:
-            return result
-        if not self.ownership.owns(tag_dict(cluster.get("tags"), "key", "value")):
-            result.notes.append(f"left alone: {self.kind} {self.name} (not tagged as ours)")
-            return result
-        result.changes.append(
-            Change(
-                "delete",
-                self.kind,
-                self.name,
-                lambda: aws.client("ecs").delete_cluster(cluster=self.name),
-                detail="fails while other services still run in it",
-                resource=self.arn,
-            )
+        return delete_if_ours(
+            self,
+            cluster and tag_dict(cluster.get("tags"), "key", "value"),
+            lambda: aws.client("ecs").delete_cluster(cluster=self.name),
+            found=cluster is not None,
+            detail="fails while other services still run in it",
         )
-        return result
 
     def cli_create(self, cli: CliWriter) -> list[str]:
         tags = [f"key={k},value={v}" for k, v in self.ownership.tags]
@@ -404,33 +394,23 @@ class Service:
         return result
 
     def teardown(self, aws: Aws) -> ResourcePlan:
-        result = ResourcePlan(self.kind, self.name)
         service = self.read(aws)
-        if service is None:
-            return result
-        if not self.ownership.owns(tag_dict(service.get("tags"), "key", "value")):
-            result.notes.append(
-                f"left alone: {self.kind} {self.name} in cluster {self.cluster} (not tagged as ours)"
-            )
-            return result
         ecs = aws.client("ecs")
 
         def delete() -> None:
-            if service.get("status") == "ACTIVE":
+            if service and service.get("status") == "ACTIVE":
                 ecs.update_service(cluster=self.cluster, service=self.name, desiredCount=0)
                 ecs.delete_service(cluster=self.cluster, service=self.name, force=True)
 
-        result.changes.append(
-            Change(
-                "delete",
-                self.kind,
-                self.name,
-                delete,
-                detail="scale to 0, then delete",
-                resource=self.arn,
-            )
+        result = delete_if_ours(
+            self,
+            service and tag_dict(service.get("tags"), "key", "value"),
+            delete,
+            found=service is not None,
+            detail="scale to 0, then delete",
+            where=f"in cluster {self.cluster}",
         )
-        if self.wait_on_delete:
+        if result.changes and self.wait_on_delete:
             result.changes.append(
                 Change(
                     "wait",

@@ -14,7 +14,7 @@ from typing import Any
 from artifacts.render import dumps
 from ecsdeploy.aws import Aws
 from ecsdeploy.model import Change, CliWriter, Resolved, ResourcePlan
-from ecsdeploy.resources.common import unless_missing
+from ecsdeploy.resources.common import delete_if_ours, unless_missing
 from ecsdeploy.tags import Ownership, tag_dict
 
 KIND = "iam role"
@@ -131,13 +131,7 @@ class Role:
 
     def teardown(self, aws: Aws) -> ResourcePlan:
         iam = aws.client("iam")
-        result = ResourcePlan(self.kind, self.name)
         role = self._read(aws)
-        if role is None:
-            return result
-        if not self.ownership.owns(tag_dict(role.get("Tags"))):
-            result.notes.append(f"left alone: {self.kind} {self.name} (not tagged as ours)")
-            return result
 
         def delete() -> None:
             for name in self._inline_names(aws):
@@ -151,17 +145,13 @@ class Role:
                 )
             iam.delete_role(RoleName=self.name)
 
-        result.changes.append(
-            Change(
-                "delete",
-                self.kind,
-                self.name,
-                delete,
-                detail="with its inline policies",
-                resource=self.arn,
-            )
+        return delete_if_ours(
+            self,
+            role and tag_dict(role.get("Tags")),
+            delete,
+            found=role is not None,
+            detail="with its inline policies",
         )
-        return result
 
     def cli_create(self, cli: CliWriter) -> list[str]:
         return [

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ecsdeploy.aws import Aws
 from ecsdeploy.model import Change, CliWriter, Resolved, ResourcePlan
+from ecsdeploy.resources.common import delete_if_ours
 from ecsdeploy.tags import Ownership
 
 KIND = "log group"
@@ -79,23 +80,13 @@ class LogGroup:
         return result
 
     def teardown(self, aws: Aws) -> ResourcePlan:
-        result = ResourcePlan(self.kind, self.name)
         found = self._read(aws)
-        if found is None:
-            return result
-        if not self.ownership.owns(found[1]):
-            result.notes.append(f"left alone: {self.kind} {self.name} (not tagged as ours)")
-            return result
-        result.changes.append(
-            Change(
-                "delete",
-                self.kind,
-                self.name,
-                lambda: aws.client("logs").delete_log_group(logGroupName=self.name),
-                resource=self.arn,
-            )
+        return delete_if_ours(
+            self,
+            found and found[1],
+            lambda: aws.client("logs").delete_log_group(logGroupName=self.name),
+            found=found is not None,
         )
-        return result
 
     def cli_create(self, cli: CliWriter) -> list[str]:
         tags = ",".join(f"{k}={v}" for k, v in self.ownership.tags)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from ecsdeploy.aws import Aws
 from ecsdeploy.model import Change, CliWriter, Raw, Resolved, ResourcePlan
-from ecsdeploy.resources.common import unless_missing
+from ecsdeploy.resources.common import delete_if_ours, unless_missing
 from ecsdeploy.tags import Ownership
 
 KIND = "sqs queue"
@@ -93,24 +93,13 @@ class Queue:
         return result
 
     def teardown(self, aws: Aws) -> ResourcePlan:
-        result = ResourcePlan(self.kind, self.name)
-        found = self._read(aws)
-        if found is None:
-            return result
-        url, _, tags = found
-        if not self.ownership.owns(tags):
-            result.notes.append(f"left alone: {self.kind} {self.name} (not tagged as ours)")
-            return result
-        result.changes.append(
-            Change(
-                "delete",
-                self.kind,
-                self.name,
-                lambda: aws.client("sqs").delete_queue(QueueUrl=url),
-                resource=self.arn,
-            )
+        found = self._read(aws)  # (url, attributes, tags)
+        return delete_if_ours(
+            self,
+            found and found[2],
+            lambda: aws.client("sqs").delete_queue(QueueUrl=found[0]),
+            found=found is not None,
         )
-        return result
 
     def cli_create(self, cli: CliWriter) -> list[str]:
         args = ["--queue-name", self.name]
