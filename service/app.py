@@ -10,16 +10,18 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from botocore.exceptions import BotoCoreError
 from flask import Flask
 
 from service.api import register_blueprints
 from service.auth import install_api_key_check
 from service.aws import AwsClients, build_clients
 from service.awserrors import translate
-from service.config import Settings
+from service.config import ConfigError, Settings
 from service.denials import describe_denial
 from service.errors import AccessDenied, ServiceError, register_error_handlers
 from service.identity import CredentialChecker, Expectations
+from service.identity.checker import redact_environment
 from service.logs import configure_logging, install_request_logging
 from service.messages import MAX_REQUEST_BYTES
 from service.queues import ServiceQueues
@@ -37,12 +39,23 @@ def create_app(
 
     ``settings`` default to :meth:`Settings.from_env` of ``environ`` (default ``os.environ``),
     which raises :class:`~service.config.ConfigError` naming every problem. ``clients`` default to
-    one session and one client per service for the settings' region.
+    one session and one client per service for the settings' region; a credential chain that
+    cannot even be loaded is a ``ConfigError`` too.
     """
     environ = os.environ if environ is None else environ
     settings = settings or Settings.from_env(environ)
     configure_logging()
-    clients = clients or build_clients(settings.region)
+    if clients is None:
+        try:
+            clients = build_clients(settings.region)
+        except BotoCoreError as exc:
+            # botocore resolves the chain while it builds a client: a named profile that does not
+            # exist, half a key pair or a malformed container credentials variable is a
+            # configuration error, not a crash.
+            problem = (
+                f"the AWS credential chain cannot be loaded: {redact_environment(exc, environ)}"
+            )
+            raise ConfigError([problem]) from None
     checker = CredentialChecker(clients, Expectations.from_settings(settings), environ=environ)
 
     def describe(error: ServiceError) -> str:

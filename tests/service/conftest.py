@@ -47,6 +47,8 @@ def isolate_from_host_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # botocore also reads SSO and login caches under ~/.aws.
+    monkeypatch.setenv("HOME", str(tmp_path))
 
 
 @dataclass(frozen=True)

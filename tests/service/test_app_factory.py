@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import boto3
 import boto3.session
 import pytest
@@ -10,7 +12,7 @@ from flask import Flask
 from service.app import create_app
 from service.config import ConfigError
 from service.state import EXTENSION
-from tests.service.conftest import ApiClient
+from tests.service.conftest import ApiClient, isolate_from_host_aws
 
 
 @pytest.mark.parametrize(
@@ -34,6 +36,34 @@ def test_invalid_configuration_raises_config_error_naming_each_problem(
         create_app(environ=environ)
     for problem in problems:
         assert any(problem in text for text in raised.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("variables", "problem"),
+    [
+        ({"AWS_PROFILE": "no-such-profile"}, "could not be found"),
+        ({"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEEXAMPLE00"}, "Partial credentials"),
+    ],
+)
+def test_a_credential_chain_that_cannot_load_is_a_config_error(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    variables: dict[str, str],
+    problem: str,
+) -> None:
+    isolate_from_host_aws(monkeypatch, tmp_path)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    environ = {
+        "AWS_REGION": "us-east-1",
+        "PENDING_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/a",
+        "CONFIRMED_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/b",
+    }
+    with pytest.raises(ConfigError) as raised:
+        create_app(environ=environ)
+    (text,) = raised.value.problems
+    assert text.startswith("the AWS credential chain cannot be loaded")
+    assert problem in text
 
 
 def test_requests_build_no_clients_or_sessions(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
