@@ -20,10 +20,10 @@ LOCAL_REGION = "us-east-1"
 # A fixed, obviously local key id so the shipped artifacts render without a real account.
 PLACEHOLDER_KEY_ID = "00000000-0000-0000-0000-000000000000"
 
-_ACCOUNT_RE = re.compile(r"^\d{12}$")
+ACCOUNT_ID_RE = re.compile(r"^\d{12}\Z", re.ASCII)
 _REGION_RE = REGION_RE
-_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
-_KEY_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]\Z")
+_KEY_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 
 
 class ContextError(ValueError):
@@ -47,7 +47,7 @@ class DeploymentContext:
 
     def __post_init__(self) -> None:
         problems = []
-        if not _ACCOUNT_RE.match(self.account_id):
+        if not ACCOUNT_ID_RE.match(self.account_id):
             problems.append(f"account id {self.account_id!r} is not 12 digits")
         if not _REGION_RE.match(self.region):
             problems.append(f"region {self.region!r} is not an AWS region name like eu-west-1")
@@ -130,14 +130,19 @@ class DeploymentContext:
 
     @property
     def image_uri(self) -> str:
+        """The image the task runs: ``image`` if given, else the service's ECR repository."""
         if self.image:
             return self.image
         return f"{self.ecr_registry}/{self.ecr_repository}:latest"
 
     @property
+    def dns_suffix(self) -> str:
+        """The domain of the partition's regional endpoints (the China regions have their own)."""
+        return "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
+
+    @property
     def ecr_registry(self) -> str:
-        suffix = "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
-        return f"{self.account_id}.dkr.ecr.{self.region}.{suffix}"
+        return f"{self.account_id}.dkr.ecr.{self.region}.{self.dns_suffix}"
 
     # -- ARNs and URLs -------------------------------------------------------------------------
     def arn(self, service: str, resource: str, *, region: bool = True) -> str:
@@ -146,13 +151,16 @@ class DeploymentContext:
         return f"arn:{self.partition}:{service}:{where}:{self.account_id}:{resource}"
 
     def role_arn(self, name: str) -> str:
+        """The ARN of the IAM role ``name`` in this account."""
         return self.arn("iam", f"role/{name}", region=False)
 
     def queue_arn(self, name: str) -> str:
+        """The ARN of the queue ``name`` in this account and region."""
         return self.arn("sqs", name)
 
     def queue_url(self, name: str) -> str:
-        base = self.sqs_endpoint.rstrip("/") or f"https://sqs.{self.region}.amazonaws.com"
+        """The URL of the queue ``name``: on ``sqs_endpoint`` if set, else the regional endpoint."""
+        base = self.sqs_endpoint.rstrip("/") or f"https://sqs.{self.region}.{self.dns_suffix}"
         return f"{base}/{self.account_id}/{name}"
 
     @property
@@ -164,6 +172,7 @@ class DeploymentContext:
         """Every ``${Placeholder}`` an artifact file may use, with its value."""
         return {
             "Partition": self.partition,
+            "DnsSuffix": self.dns_suffix,
             "AccountId": self.account_id,
             "Region": self.region,
             "Service": self.service,

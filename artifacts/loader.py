@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from service import strictjson
 
 
 class ArtifactError(Exception):
     """An artifact file cannot be read or rendered; the message names the file and the problem."""
 
 
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise ValueError(f"duplicate key {key!r}")
-        seen[key] = value
-    return seen
-
-
 def parse_json(text: str, source: str) -> Any:
     """Parse JSON text, naming ``source`` in the error when it is malformed or has duplicate keys."""
     try:
-        return json.loads(text, object_pairs_hook=_reject_duplicates)
-    except json.JSONDecodeError as exc:
-        raise ArtifactError(
-            f"{source}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        ) from None
-    except ValueError as exc:  # raised by the duplicate-key hook
-        raise ArtifactError(f"{source}: {exc}") from None
+        return strictjson.loads(text)
+    except strictjson.JsonError as exc:
+        raise ArtifactError(f"{source}: not valid JSON: {exc}") from None
 
 
 def load_json(path: Path) -> Any:

@@ -11,9 +11,6 @@ take?" (:func:`covers`) and "can one ARN match both?" (:func:`overlaps`).
 
 from __future__ import annotations
 
-import functools
-import re
-
 ANY = "*"
 # Stand-ins for the wildcards of the covered pattern: only a wildcard of the covering pattern can
 # match them, so a pattern that matches the stand-in string matches every string the covered
@@ -22,42 +19,59 @@ _ANY_RUN = "\x00"
 _ANY_CHAR = "\x01"
 
 
-@functools.lru_cache(maxsize=4096)
-def _glob_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
-    parts = []
-    for char in pattern:
-        if char == "*":
-            parts.append(".*")
-        elif char == "?":
-            parts.append(f"[^{_ANY_RUN}]")
-        else:
-            parts.append(re.escape(char))
-    return re.compile("".join(parts), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
-
-
 def _glob_covers(outer: str, inner: str, ignore_case: bool = False) -> bool:
-    stand_in = inner.replace("*", _ANY_RUN).replace("?", _ANY_CHAR)
-    return _glob_regex(outer, ignore_case).fullmatch(stand_in) is not None
+    """Whether glob ``outer`` matches every string glob ``inner`` can stand for.
+
+    The classic two-pointer wildcard match (backtracking only to the last ``*``), in
+    O(len(outer) * len(inner)) at worst: a regular expression backtracks exponentially on patterns
+    such as ``a*a*a*...b``.
+    """
+    if ignore_case:
+        outer, inner = outer.lower(), inner.lower()
+    text = inner.replace("*", _ANY_RUN).replace("?", _ANY_CHAR)
+    p = t = 0
+    star, resume = -1, 0
+    while t < len(text):
+        if p < len(outer) and outer[p] == "*":
+            star, resume = p, t
+            p += 1
+        elif p < len(outer) and (outer[p] == text[t] or (outer[p] == "?" and text[t] != _ANY_RUN)):
+            p += 1
+            t += 1
+        elif star >= 0:
+            # Let the last star absorb one more character and retry from there.
+            resume += 1
+            p, t = star + 1, resume
+        else:
+            return False
+    return outer[p:].strip("*") == ""
 
 
 def _glob_overlaps(first: str, second: str) -> bool:
-    """Whether some string matches both glob patterns."""
+    """Whether some string matches both glob patterns.
 
-    @functools.cache
-    def meet(i: int, j: int) -> bool:
-        if i == len(first) and j == len(second):
-            return True
-        a = first[i] if i < len(first) else None
-        b = second[j] if j < len(second) else None
-        if a == "*" and (meet(i + 1, j) or (b is not None and meet(i, j + 1))):
-            return True  # the star matches nothing more, or absorbs one more of the other side
-        if b == "*" and (meet(i, j + 1) or (a is not None and meet(i + 1, j))):
-            return True
-        if a is None or b is None or "*" in (a, b):
-            return False
-        return (a == b or "?" in (a, b)) and meet(i + 1, j + 1)
-
-    return meet(0, 0)
+    ``row[j]`` says whether ``first[i:]`` and ``second[j:]`` have a common match, filled from the
+    ends backwards one row of ``i`` at a time (no recursion, so long components cannot overflow
+    the stack).
+    """
+    n, m = len(first), len(second)
+    below = [False] * (m + 1)  # the row for first[i + 1:]
+    for i in range(n, -1, -1):
+        row = [False] * (m + 1)
+        a = first[i] if i < n else None
+        for j in range(m, -1, -1):
+            b = second[j] if j < m else None
+            if a is None and b is None:
+                row[j] = True
+            elif a == "*" and (below[j] or (b is not None and row[j + 1])):
+                # The star matches nothing more, or absorbs one more character of the other side.
+                row[j] = True
+            elif b == "*" and (row[j + 1] or (a is not None and below[j])):
+                row[j] = True
+            elif a is not None and b is not None and "*" not in (a, b):
+                row[j] = (a == b or "?" in (a, b)) and below[j + 1]
+        below = row
+    return below[0]
 
 
 def split_arn(arn: str) -> list[str] | None:
@@ -98,4 +112,5 @@ def action_matches(pattern: str, action: str) -> bool:
 
 
 def has_wildcard(text: str) -> bool:
+    """Whether ``text`` holds an IAM wildcard (``*`` or ``?``)."""
     return "*" in text or "?" in text

@@ -25,6 +25,7 @@ class Finding:
     fix: str
 
     def as_dict(self) -> dict[str, str]:
+        """The finding as JSON-ready strings (the ``--json`` output)."""
         return {key: str(value) for key, value in asdict(self).items()}
 
 
@@ -44,4 +45,5 @@ class Report:
         return frozenset(finding.code for finding in self.findings)
 
     def count(self, severity: Severity) -> int:
+        """How many findings have ``severity``."""
         return sum(1 for finding in self.findings if finding.severity is severity)

@@ -19,6 +19,7 @@ class Gap:
     decision: Decision
 
     def describe(self) -> str:
+        """The gap in words: the action, where it is needed, why, and the Deny that blocks it."""
         need = self.need
         where = " or ".join(need.resources)
         why = f"; denied by {self.decision.denied_by.label}" if self.decision.denied_by else ""

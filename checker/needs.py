@@ -54,6 +54,8 @@ class Need:
 
 @dataclass(frozen=True)
 class EcrImage:
+    """Where a private ECR image lives: the registry's account and region, and the repository."""
+
     account: str
     region: str
     repository: str

@@ -24,6 +24,8 @@ PERMISSION_POLICIES = ("execution_policy", "task_policy")
 
 @dataclass(frozen=True)
 class LintFinding:
+    """One parliament finding on a rendered permission policy."""
+
     file: str
     issue: str
     severity: str

@@ -51,6 +51,7 @@ class Subject:
         return self.artifacts.context
 
     def document(self, name: str) -> Any:
+        """The rendered document ``name`` (one of :data:`DOCUMENTS`), as parsed."""
         return getattr(self.artifacts, name)
 
     @property
@@ -60,6 +61,7 @@ class Subject:
 
     @cached_property
     def containers(self) -> tuple[Container, ...]:
+        """Every container definition that is a JSON object, with its path."""
         value = self.task_definition.get("containerDefinitions")
         return tuple(
             Container(f"$.containerDefinitions[{i}]", c)

@@ -1,7 +1,7 @@
 """``python -m service``: the identity report in a terminal, and the container health check.
 
 ``whoami`` exits 0 when the report has no error-severity warning, 1 otherwise (or when STS cannot
-answer), 2 when no credentials are found. ``healthcheck`` is what the task definition's health check
+answer, or the region is malformed), 2 when no credentials are found. ``healthcheck`` is what the task definition's health check
 runs inside the image: it uses the standard library only and needs no AWS access.
 """
 
@@ -16,6 +16,8 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from service.config import DEFAULT_PORT, parse_port  # standard library only, like the check
+
 if TYPE_CHECKING:
     from service.aws import AwsClients
 
@@ -24,18 +26,18 @@ EXIT_PROBLEMS = 1
 EXIT_NO_CREDENTIALS = 2
 
 HEALTHCHECK_TIMEOUT_SECONDS = 3.0
-DEFAULT_PORT = "8080"
 # botocore's pseudo-region for the global STS endpoint (signed for us-east-1).
 GLOBAL_STS_REGION = "aws-global"
 
 
 def healthcheck(env: Mapping[str, str]) -> int:
     """GET /healthz on the local service; 0 on HTTP 200, else 1 with a one-line reason."""
-    port = env.get("PORT") or DEFAULT_PORT
-    if not (port.isdigit() and 0 < int(port) < 65536):
-        print(f"healthcheck: PORT {port!r} is not a port number", file=sys.stderr)
+    port_text = env.get("PORT") or str(DEFAULT_PORT)
+    port = parse_port(port_text)
+    if port is None:
+        print(f"healthcheck: PORT {port_text!r} is not a port number", file=sys.stderr)
         return EXIT_PROBLEMS
-    url = f"http://127.0.0.1:{int(port)}/healthz"
+    url = f"http://127.0.0.1:{port}/healthz"
     try:
         with urllib.request.urlopen(url, timeout=HEALTHCHECK_TIMEOUT_SECONDS) as response:
             status = response.status
@@ -81,11 +83,12 @@ def _build_clients(region: str | None) -> AwsClients:
 def whoami(env: Mapping[str, str], as_json: bool) -> int:
     """Print the identity report; the exit status says whether it is the right identity."""
     # Imported here so that the health check starts fast and needs no AWS library.
-    from service.config import region_from_env
+    from service.config import REGION_RE, region_from_env
     from service.identity import (
         CredentialChecker,
         Expectations,
         IdentityError,
+        IdentityUnavailableError,
         NoCredentialsError,
         diagnose_without_credentials,
         error_to_dict,
@@ -98,6 +101,14 @@ def whoami(env: Mapping[str, str], as_json: bool) -> int:
     expectations = Expectations.from_env(env)
     region = region_from_env(env)
     try:
+        if region is not None and not REGION_RE.match(region):
+            # botocore would refuse it while building the clients, which reads like a
+            # credentials problem.
+            raise IdentityUnavailableError(
+                f"AWS_REGION (or AWS_DEFAULT_REGION) {region!r} is not a region name like "
+                "eu-west-1",
+                diagnose_without_credentials(expectations, env, region),
+            )
         try:
             clients = _build_clients(region)
         except Exception as exc:
@@ -134,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             "exit status:\n"
             "  0  no error-severity warning\n"
-            "  1  an error-severity warning, or STS could not confirm the identity\n"
+            "  1  an error-severity warning, a malformed region, or STS could not confirm the\n"
+            "     identity\n"
             "  2  no credentials found"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -11,9 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
-_ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")
-_QUEUE_PATH_RE = re.compile(r"^/(?P<account>\d{12})/(?P<name>[A-Za-z0-9_-]{1,80}(\.fifo)?)$")
+REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d\Z", re.ASCII)
+_ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}\Z", re.ASCII)
+_QUEUE_PATH_RE = re.compile(
+    r"^/(?P<account>\d{12})/(?P<name>[A-Za-z0-9_-]{1,80}(\.fifo)?)\Z", re.ASCII
+)
 # Hosts that name a region: sqs.<region>.amazonaws.com(.cn), sqs.<region>.api.aws, the VPC endpoint
 # form <vpce-id>.sqs.<region>.vpce.amazonaws.com, and the legacy <region>.queue.amazonaws.com.
 _AWS_SQS_HOST_RES = (
@@ -59,11 +61,24 @@ class QueueUrl:
         return f"arn:{partition_for(region)}:sqs:{region}:{self.account_id}:{self.name}"
 
 
+def _same_queue(first: QueueUrl, second: QueueUrl) -> bool:
+    # Compared by what names the queue, not the URL text: ":443" or a VPC endpoint host is the same
+    # queue under another spelling.
+    return (first.account_id, first.name, first.region) == (
+        second.account_id,
+        second.name,
+        second.region,
+    )
+
+
 def parse_queue_url(url: str) -> QueueUrl:
     """Parse a queue URL of the form ``http(s)://<host>/<account>/<queue-name>``.
 
     Raises ValueError with a message that says what is wrong.
     """
+    if any(char.isspace() or not char.isprintable() for char in url):
+        # urlsplit drops tabs and line ends silently, but the URL would still carry them to SQS.
+        raise ValueError(f"{url!r} contains whitespace or control characters")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{url!r} is not an http(s) URL")
@@ -79,8 +94,19 @@ def parse_queue_url(url: str) -> QueueUrl:
     return QueueUrl(url=url, account_id=match["account"], name=match["name"], region=region)
 
 
+def parse_port(text: str) -> int | None:
+    """The TCP port ``text`` names (1-65535, ASCII digits only), or None."""
+    # str.isdigit() alone takes digits int() refuses, such as "²".
+    if text.isascii() and text.isdigit() and 0 < int(text) < 65536:
+        return int(text)
+    return None
+
+
 def region_from_env(env: Mapping[str, str]) -> str | None:
-    """The region the way boto3 picks it: ``AWS_REGION`` first, then ``AWS_DEFAULT_REGION``."""
+    """``AWS_REGION`` (set by ECS, read by most SDKs), else ``AWS_DEFAULT_REGION``.
+
+    botocore itself reads only ``AWS_DEFAULT_REGION``, so every client gets this region explicitly.
+    """
     return env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
 
 
@@ -117,7 +143,9 @@ class Settings:
                 queues[var] = parse_queue_url(value)
             except ValueError as exc:
                 problems.append(f"{var}: {exc}")
-        if len(queues) == 2 and queues["PENDING_QUEUE_URL"] == queues["CONFIRMED_QUEUE_URL"]:
+        if len(queues) == 2 and _same_queue(
+            queues["PENDING_QUEUE_URL"], queues["CONFIRMED_QUEUE_URL"]
+        ):
             problems.append("PENDING_QUEUE_URL and CONFIRMED_QUEUE_URL name the same queue")
 
         role_names: dict[str, str | None] = {}
@@ -138,10 +166,11 @@ class Settings:
         port = DEFAULT_PORT
         port_text = env.get("PORT")
         if port_text:
-            if port_text.isdigit() and 0 < int(port_text) < 65536:
-                port = int(port_text)
-            else:
+            parsed = parse_port(port_text)
+            if parsed is None:
                 problems.append(f"PORT {port_text!r} is not a port number (1-65535)")
+            else:
+                port = parsed
 
         if problems:
             raise ConfigError(problems)

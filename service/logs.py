@@ -26,7 +26,7 @@ _RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", None, None)._
     "taskName",
 }
 # A client's request id is echoed only if it is short and plain (no header or log injection).
-_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}\Z")
 REQUEST_ID_HEADER = "X-Request-Id"
 MAX_LOGGED_PATH_CHARS = 512
 

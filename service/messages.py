@@ -32,8 +32,9 @@ MAX_BATCH_ENTRIES = 10
 # so no request over this can hold a valid message or batch.
 MAX_REQUEST_BYTES = 3 * MAX_MESSAGE_BYTES + 64 * 1024
 
-QUEUE_NAMES = ("pending", "confirmed")
-DEFAULT_QUEUE = "pending"
+# The API's names of the service's queues: messages are sent to pending, confirmed into confirmed.
+QUEUE_NAMES = (PENDING_QUEUE, CONFIRMED_QUEUE) = ("pending", "confirmed")
+DEFAULT_QUEUE = PENDING_QUEUE
 MIN_MAX_MESSAGES, MAX_MAX_MESSAGES, DEFAULT_MAX_MESSAGES = 1, 10, 1
 MIN_WAIT_SECONDS, MAX_WAIT_SECONDS, DEFAULT_WAIT_SECONDS = 0, LONG_POLL_MAX_SECONDS, 0
 MAX_RECEIPT_HANDLE_CHARS = 8192
@@ -41,8 +42,8 @@ MAX_RECEIPT_HANDLE_CHARS = 8192
 # The characters SQS accepts in bodies and string attribute values:
 # #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF
 _DISALLOWED_CHAR_RE = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_ATTRIBUTE_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
-_RECEIPT_HANDLE_RE = re.compile(r"^[\x21-\x7e]+$")
+_ATTRIBUTE_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+\Z")
+_RECEIPT_HANDLE_RE = re.compile(r"^[\x21-\x7e]+\Z")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class OutgoingMessage:
 
 @dataclass(frozen=True)
 class ReceiveRequest:
+    """A validated ``GET /messages`` query: which queue, how many messages, how long to wait."""
+
     queue: str = DEFAULT_QUEUE
     max_messages: int = DEFAULT_MAX_MESSAGES
     wait_seconds: int = DEFAULT_WAIT_SECONDS
@@ -75,6 +78,8 @@ class HandleRequest:
 
 @dataclass(frozen=True)
 class ConfirmRequest:
+    """A validated ``POST /messages/confirm`` body: how many messages, how long to wait."""
+
     max_messages: int = DEFAULT_MAX_MESSAGES
     wait_seconds: int = DEFAULT_WAIT_SECONDS
 

@@ -7,6 +7,8 @@ protected operations carry the two accepted schemes and a 401 response.
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any
 
 from flask import Flask
@@ -160,13 +162,13 @@ def _schemas() -> dict[str, Any]:
         "Sent": {
             "type": "object",
             "required": ["message_id", "queue"],
-            "properties": {"message_id": {"type": "string"}, "queue": {"const": "pending"}},
+            "properties": {"message_id": {"type": "string"}, "queue": {"const": m.PENDING_QUEUE}},
         },
         "BatchResult": {
             "type": "object",
             "required": ["queue", "sent", "failed", "results"],
             "properties": {
-                "queue": {"const": "pending"},
+                "queue": {"const": m.PENDING_QUEUE},
                 "sent": {"type": "integer", "minimum": 0},
                 "failed": {"type": "integer", "minimum": 0},
                 "results": {
@@ -579,8 +581,25 @@ def operations() -> dict[str, dict[str, dict[str, Any]]]:
 
 def openapi_document(app: Flask | None = None) -> dict[str, Any]:
     """The OpenAPI document; with an app whose API key is set, the protected routes require it."""
+    return _build_document(_auth_required(app))
+
+
+def openapi_json(app: Flask) -> str:
+    """The document as JSON text, built and serialised once per process (and per key setting)."""
+    return _serialised(_auth_required(app))
+
+
+def _auth_required(app: Flask | None) -> bool:
     state = app.extensions.get(EXTENSION) if app is not None else None
-    auth_required = state is not None and state.settings.api_key is not None
+    return state is not None and state.settings.api_key is not None
+
+
+@functools.cache
+def _serialised(auth_required: bool) -> str:
+    return json.dumps(_build_document(auth_required), ensure_ascii=False)
+
+
+def _build_document(auth_required: bool) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for path, methods in operations().items():
         paths[path] = {}

@@ -21,9 +21,11 @@ from service.awserrors import aws_errors
 from service.config import QueueUrl, Settings
 from service.errors import ServiceError
 from service.messages import (
+    CONFIRMED_QUEUE,
     MAX_MESSAGE_BYTES,
     MAX_SQS_ATTRIBUTES,
     ORIGINAL_ID_ATTRIBUTE,
+    PENDING_QUEUE,
     STRING_TYPE,
     OutgoingMessage,
 )
@@ -40,22 +42,26 @@ class Queue:
 
 @dataclass(frozen=True)
 class ServiceQueues:
+    """The service's two queues: messages arrive in pending and are confirmed into confirmed."""
+
     pending: Queue
     confirmed: Queue
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ServiceQueues:
+        """The queues the settings name; a URL without a region takes the settings' region."""
+
         def queue(name: str, url: QueueUrl) -> Queue:
             return Queue(name=name, url=url.url, arn=url.arn(settings.region))
 
         return cls(
-            pending=queue("pending", settings.pending_queue),
-            confirmed=queue("confirmed", settings.confirmed_queue),
+            pending=queue(PENDING_QUEUE, settings.pending_queue),
+            confirmed=queue(CONFIRMED_QUEUE, settings.confirmed_queue),
         )
 
     def by_name(self, name: str) -> Queue:
-        """The queue the API calls ``name`` (validated before: ``pending`` or ``confirmed``)."""
-        return {"pending": self.pending, "confirmed": self.confirmed}[name]
+        """The queue the API calls ``name`` (validated before: one of ``messages.QUEUE_NAMES``)."""
+        return next(queue for queue in self if queue.name == name)
 
     def __iter__(self) -> Iterator[Queue]:
         return iter((self.pending, self.confirmed))
@@ -89,6 +95,10 @@ class EntryFailure:
     code: str
     message: str
     sender_fault: bool
+
+
+# What an entry of a batch call is when SQS lists it neither as successful nor as failed.
+NO_RESULT = EntryFailure("NoResult", "SQS reported neither success nor failure", False)
 
 
 def _sqs_attributes(attributes: dict[str, str]) -> dict[str, dict[str, str]]:
@@ -136,9 +146,7 @@ def send_batch(sqs: Any, queue: Queue, messages: list[OutgoingMessage]) -> list[
     ]
     with aws_errors("sqs:SendMessage", queue.arn):
         response = sqs.send_message_batch(QueueUrl=queue.url, Entries=entries)
-    results: list[str | EntryFailure] = [
-        EntryFailure("NoResult", "SQS reported neither success nor failure", False)
-    ] * len(messages)
+    results: list[str | EntryFailure] = [NO_RESULT] * len(messages)
     for entry in response.get("Successful", []):
         results[int(entry["Id"])] = entry["MessageId"]
     for entry in response.get("Failed", []):
@@ -201,6 +209,8 @@ def check_reachable(sqs: Any, queue: Queue) -> None:
 
 @dataclass(frozen=True)
 class Confirmed:
+    """A message moved to confirmed: its id in pending and the id of its copy in confirmed."""
+
     message_id: str
     confirmed_message_id: str
 
@@ -216,6 +226,8 @@ REDELIVERY = "forwarded_will_be_redelivered"  # copy in confirmed, still in pend
 
 @dataclass(frozen=True)
 class NotConfirmed:
+    """A message confirm could not move: the stage that failed, why, and what became of it."""
+
     message_id: str
     stage: str  # "forward" or "delete"
     code: str
@@ -234,6 +246,8 @@ class NotConfirmed:
 
 @dataclass
 class ConfirmResult:
+    """What one confirm call did, message by message."""
+
     confirmed: list[Confirmed] = field(default_factory=list)
     failed: list[NotConfirmed] = field(default_factory=list)
 
@@ -377,7 +391,7 @@ def confirm(sqs: Any, queues: ServiceQueues, max_messages: int, wait_seconds: in
     stuck = [m for m in received if m not in moved]
     released = _release_all(sqs, queues.pending, stuck) if stuck else set()
     for message in stuck:
-        failure = forward.results[message.message_id]
+        failure = forward.results.get(message.message_id, NO_RESULT)
         result.failed.append(
             NotConfirmed(
                 message_id=message.message_id,

@@ -21,6 +21,8 @@ CACHE_SECONDS = 5.0
 
 @dataclass(frozen=True)
 class Check:
+    """One readiness check (credentials, or one queue) and what it found."""
+
     name: str
     ok: bool
     message: str
@@ -31,6 +33,8 @@ class Check:
 
 @dataclass(frozen=True)
 class Readiness:
+    """The outcome of every check; ready when all of them pass."""
+
     checks: tuple[Check, ...]
 
     @property

@@ -4,11 +4,11 @@ service's declared calls and nothing else (TR...), and neither does the other's 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from checker import iamdb
 from checker.findings import Severity
-from checker.grants import Gap, extra_actions, wide_resources
+from checker.grants import ExtraAction, Gap, extra_actions, wide_resources
 from checker.needs import (
     AGENT_SERVICES,
     ECR_PULL,
@@ -19,8 +19,10 @@ from checker.needs import (
     SECRETS_MANAGER_READ,
     SSM_READ,
     UNAUTHORISED_ACTIONS,
+    Need,
     scope_resources,
 )
+from checker.policy import Policy
 from checker.rules.base import Hit, rule
 from checker.subject import EXECUTION_POLICY, TASK_POLICY, Subject
 from service.awscalls import ALWAYS_ALLOWED, AwsCall
@@ -37,6 +39,19 @@ def _shown(pattern: str, actions: tuple[str, ...]) -> str:
         return actions[0]
     more = f" and {len(actions) - 5} more" if len(actions) > 5 else ""
     return f"{pattern} ({', '.join(actions[:5])}{more})"
+
+
+def _unneeded(
+    policy: Policy, needs: Iterable[Need], *, agent: bool
+) -> Iterator[tuple[ExtraAction, tuple[str, ...]]]:
+    """Action entries granting what no need calls for, with those of the ECS agent's services
+    (``agent``) or of the application's, so the two kinds get their own finding codes."""
+    for extra in extra_actions(policy, needs):
+        picked = tuple(
+            a for a in extra.actions if (a.split(":", 1)[0].lower() in AGENT_SERVICES) is agent
+        )
+        if picked:
+            yield extra, picked
 
 
 def _gaps(subject: Subject, actions: Iterable[str]) -> Iterable[Hit]:
@@ -126,14 +141,12 @@ def ecr_pullable(subject: Subject) -> Iterable[Hit]:
     "Remove the action: the ECS agent only pulls the image, reads the named secrets and writes logs.",
 )
 def execution_extra_actions(subject: Subject) -> Iterable[Hit]:
-    for extra in extra_actions(subject.execution, subject.execution_needs):
-        agent = tuple(a for a in extra.actions if a.split(":", 1)[0].lower() in AGENT_SERVICES)
-        if agent:
-            yield Hit(
-                EX,
-                extra.path,
-                f"{_shown(extra.pattern, agent)}: nothing in the task definition needs it",
-            )
+    for extra, agent in _unneeded(subject.execution, subject.execution_needs, agent=True):
+        yield Hit(
+            EX,
+            extra.path,
+            f"{_shown(extra.pattern, agent)}: nothing in the task definition needs it",
+        )
 
 
 @rule(
@@ -204,14 +217,10 @@ def receive_with_delete(subject: Subject) -> Iterable[Hit]:
     "Remove the action, or declare the call next to the code that makes it.",
 )
 def task_extra_actions(subject: Subject) -> Iterable[Hit]:
-    for extra in extra_actions(subject.task, subject.task_needs):
-        application = tuple(
-            a for a in extra.actions if a.split(":", 1)[0].lower() not in AGENT_SERVICES
+    for extra, application in _unneeded(subject.task, subject.task_needs, agent=False):
+        yield Hit(
+            TR, extra.path, f"{_shown(extra.pattern, application)}: the service never calls it"
         )
-        if application:
-            yield Hit(
-                TR, extra.path, f"{_shown(extra.pattern, application)}: the service never calls it"
-            )
 
 
 @rule(
@@ -284,17 +293,13 @@ def declared_scopes_known(subject: Subject) -> Iterable[Hit]:
     "Move the grant to the task role: the execution role is for the ECS agent, not the application.",
 )
 def execution_role_is_agent_only(subject: Subject) -> Iterable[Hit]:
-    for extra in extra_actions(subject.execution, subject.execution_needs):
-        application = tuple(
-            a for a in extra.actions if a.split(":", 1)[0].lower() not in AGENT_SERVICES
+    for extra, application in _unneeded(subject.execution, subject.execution_needs, agent=False):
+        yield Hit(
+            EX,
+            extra.path,
+            f"{_shown(extra.pattern, application)} on the execution role: the ECS agent never "
+            "uses it, and the application must not run with the execution role",
         )
-        if application:
-            yield Hit(
-                EX,
-                extra.path,
-                f"{_shown(extra.pattern, application)} on the execution role: the ECS agent never "
-                "uses it, and the application must not run with the execution role",
-            )
 
 
 @rule(
@@ -304,11 +309,9 @@ def execution_role_is_agent_only(subject: Subject) -> Iterable[Hit]:
     "Remove it from the task role: the agent pulls, logs and resolves secrets with the execution role.",
 )
 def task_role_is_application_only(subject: Subject) -> Iterable[Hit]:
-    for extra in extra_actions(subject.task, subject.task_needs):
-        agent = tuple(a for a in extra.actions if a.split(":", 1)[0].lower() in AGENT_SERVICES)
-        if agent:
-            yield Hit(
-                TR,
-                extra.path,
-                f"{_shown(extra.pattern, agent)}: the service never calls it (the ECS agent's job)",
-            )
+    for extra, agent in _unneeded(subject.task, subject.task_needs, agent=True):
+        yield Hit(
+            TR,
+            extra.path,
+            f"{_shown(extra.pattern, agent)}: the service never calls it (the ECS agent's job)",
+        )

@@ -250,7 +250,7 @@ def not_privileged(subject: Subject) -> Iterable[Hit]:
             )
 
 
-_USER_RE = re.compile(r"^(?P<uid>\d+)(?::(?P<gid>\d+))?$")
+_USER_RE = re.compile(r"^(?P<uid>\d+)(?::(?P<gid>\d+))?\Z", re.ASCII)
 
 
 @rule(
@@ -298,8 +298,9 @@ def read_only_root(subject: Subject) -> Iterable[Hit]:
 
 def _environment(container: Container) -> dict[str, tuple[str, Any]]:
     return {
-        entry.get("name"): (path, entry.get("value"))
+        entry["name"]: (path, entry.get("value"))
         for path, entry in container.items("environment")
+        if isinstance(entry.get("name"), str)
     }
 
 
@@ -404,12 +405,18 @@ def stop_timeout(subject: Subject) -> Iterable[Hit]:
 
 
 def _volume_names(subject: Subject) -> set[str]:
+    # Names of the wrong type are TD001's finding; here they name no volume.
     volumes = subject.task_definition.get("volumes")
-    return (
-        {v.get("name") for v in volumes if isinstance(v, dict)}
-        if isinstance(volumes, list)
-        else set()
-    )
+    return {
+        v["name"]
+        for v in (volumes if isinstance(volumes, list) else [])
+        if isinstance(v, dict) and isinstance(v.get("name"), str)
+    }
+
+
+def _source_volume(mount: dict[str, Any]) -> str | None:
+    source = mount.get("sourceVolume")
+    return source if isinstance(source, str) else None
 
 
 @rule(
@@ -422,7 +429,7 @@ def mount_points_defined(subject: Subject) -> Iterable[Hit]:
     names = _volume_names(subject)
     for container in subject.containers:
         for path, mount in container.items("mountPoints"):
-            if mount.get("sourceVolume") not in names:
+            if _source_volume(mount) not in names:
                 yield Hit(
                     TD, f"{path}.sourceVolume", f"no volume named {mount.get('sourceVolume')!r}"
                 )
@@ -443,7 +450,7 @@ def writable_tmp(subject: Subject) -> Iterable[Hit]:
         if (
             mount.get("containerPath") == "/tmp"  # noqa: S108 - the path the container writes to
             and mount.get("readOnly") is not True
-            and mount.get("sourceVolume") in names
+            and _source_volume(mount) in names
         ):
             return
     yield Hit(TD, f"{container.path}.mountPoints", "nothing writable is mounted at /tmp")

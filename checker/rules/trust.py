@@ -46,7 +46,9 @@ def principal_is_ecs_tasks(subject: Subject) -> Iterable[Hit]:
         principal = statement.raw.get("Principal")
         services = principal.get("Service") if isinstance(principal, dict) else None
         if principal is not None and (
-            set(principal) != {"Service"} or services not in (ECS_TASKS, [ECS_TASKS])
+            not isinstance(principal, dict)
+            or set(principal) != {"Service"}
+            or services not in (ECS_TASKS, [ECS_TASKS])
         ):
             yield Hit(
                 TRUST_POLICY,

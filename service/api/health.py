@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app
 
 from service.errors import NotReady
-from service.openapi import openapi_document
+from service.openapi import openapi_json
 from service.state import current_state
 
 health = Blueprint("health", __name__)
@@ -32,5 +32,5 @@ def readyz() -> dict[str, Any]:
 
 @health.get("/openapi.json", provide_automatic_options=False)
 def openapi() -> Response:
-    """The OpenAPI 3 document of this API."""
-    return jsonify(openapi_document(current_app))
+    """The OpenAPI 3 document of this API (serialised once, not per request)."""
+    return current_app.response_class(openapi_json(current_app), mimetype="application/json")

@@ -27,7 +27,7 @@ def send() -> tuple[dict[str, Any], int]:
     message = parse_message(json_body())
     state = current_state()
     message_id = queues.send_message(state.clients.sqs, state.queues.pending, message)
-    return {"message_id": message_id, "queue": "pending"}, 201
+    return {"message_id": message_id, "queue": state.queues.pending.name}, 201
 
 
 @messages.post("/messages/batch", **NO_OPTIONS)
@@ -52,7 +52,7 @@ def send_batch() -> dict[str, Any]:
             )
     sent = sum(1 for entry in entries if entry["status"] == "sent")
     return {
-        "queue": "pending",
+        "queue": state.queues.pending.name,
         "sent": sent,
         "failed": len(entries) - sent,
         "results": entries,

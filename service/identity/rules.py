@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from service.identity.credentials import CONTAINER_ROLE, INSTANCE_ROLE, RELATIVE_URI_VAR
-from service.identity.model import ERROR, INFO, WARNING, Finding, Snapshot
+from service.identity.model import ERROR, SEVERITIES, WARNING, Finding, Snapshot
 from service.identity.principal import ROOT
 
 # Under this many seconds left, the credentials are about to expire (botocore itself refreshes
@@ -43,7 +43,8 @@ RULES: list[Rule] = []
 
 def rule(code: str, severity: str, fix: str) -> Callable[[Detector], Rule]:
     """Register the decorated detector as a rule."""
-    assert severity in (ERROR, WARNING, INFO), severity
+    if severity not in SEVERITIES:
+        raise ValueError(f"rule {code}: severity {severity!r} is not one of {SEVERITIES}")
 
     def register(detect: Detector) -> Rule:
         new_rule = Rule(code, severity, fix, detect)
@@ -214,8 +215,8 @@ def credentials_expiring(s: Snapshot) -> str | None:
 @rule(
     "PROFILE_ON_ECS",
     WARNING,
-    "Remove AWS_PROFILE / AWS_DEFAULT_PROFILE from the task definition: a profile makes boto3 "
-    "skip the environment and look for ~/.aws files before the task role.",
+    "Remove AWS_PROFILE / AWS_DEFAULT_PROFILE from the task definition: boto3 then reads that "
+    "profile from ~/.aws files before it asks for the task role (and fails if it is missing).",
 )
 def profile_on_ecs(s: Snapshot) -> str | None:
     if not s.environment.on_ecs or not s.environment.profile:

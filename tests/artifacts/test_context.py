@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from artifacts.context import ContextError, DeploymentContext
+from artifacts.render import render_artifacts
+from service.config import parse_queue_url
 
 
 @pytest.mark.parametrize(
@@ -14,6 +16,11 @@ from artifacts.context import ContextError, DeploymentContext
             {"account_id": "12345"}, "account id '12345' is not 12 digits", id="short-account"
         ),
         pytest.param({"account_id": "12345678901a"}, "is not 12 digits", id="non-digit-account"),
+        pytest.param({"account_id": "123456789012\n"}, "is not 12 digits", id="account-newline"),
+        pytest.param(
+            {"account_id": "١٢٣٤٥٦٧٨٩٠١٢"}, "is not 12 digits", id="account-in-arabic-digits"
+        ),
+        pytest.param({"region": "us-east-1\n"}, "is not an AWS region", id="region-newline"),
         pytest.param(
             {"region": "mars-1"}, "region 'mars-1' is not an AWS region name", id="bad-region"
         ),
@@ -59,6 +66,18 @@ def test_partition_follows_the_region() -> None:
     assert (
         DeploymentContext(region="us-gov-west-1").role_arn("r").startswith("arn:aws-us-gov:iam::")
     )
+
+
+def test_china_regions_use_their_own_endpoint_domain() -> None:
+    context = DeploymentContext(region="cn-north-1")
+    assert context.queue_url("q") == "https://sqs.cn-north-1.amazonaws.com.cn/123456789012/q"
+    assert context.image_uri.startswith("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/")
+    execution = render_artifacts(context).execution_policy
+    (decrypt,) = [s for s in execution["Statement"] if s["Action"] == "kms:Decrypt"]
+    assert decrypt["Condition"]["StringEquals"]["kms:ViaService"] == (
+        "ssm.cn-north-1.amazonaws.com.cn"
+    )
+    assert parse_queue_url(context.queue_url("q")).region == "cn-north-1"
 
 
 def test_a_local_sqs_endpoint_changes_only_the_urls() -> None:

@@ -126,3 +126,12 @@ def test_dockerignore_lets_in_only_what_the_image_copies() -> None:
     assert lines[0] == "*"
     allowed = {line[1:] for line in lines if line.startswith("!")}
     assert allowed == {"requirements/runtime.txt", "service/", "docker/gunicorn.conf.py"}
+
+
+def test_exposed_port_and_default_port_match_the_task_definition(container: dict) -> None:
+    final = stages()[-1]
+    (port,) = {mapping["containerPort"] for mapping in container["portMappings"]}
+    assert [args for keyword, args in final if keyword == "EXPOSE"] == [str(port)]
+    env = " ".join(args for keyword, args in final if keyword == "ENV").split()
+    assert f"PORT={port}" in env
+    assert {"name": "PORT", "value": str(port)} in container["environment"]

@@ -70,6 +70,8 @@ def test_bad_placeholders_name_file_and_path(template, message: str) -> None:
         pytest.param('{"a": 1,}', "not valid JSON: ", id="trailing-comma"),
         pytest.param("", "not valid JSON: Expecting value (line 1, column 1)", id="empty-file"),
         pytest.param("{'a': 1}", "not valid JSON", id="single-quotes"),
+        pytest.param('{"cpu": NaN}', "NaN is not a JSON value", id="nan"),
+        pytest.param("[" * 100_000, "nests too deeply", id="deep-nesting"),
     ],
 )
 def test_strict_json_loading(tmp_path: Path, text: str, message: str) -> None:

@@ -97,3 +97,22 @@ def test_overlaps_finds_a_common_arn(first: str, second: str, expected: bool) ->
 )
 def test_action_matching(pattern: str, action: str, expected: bool) -> None:
     assert action_matches(pattern, action) is expected
+
+
+QUEUES = "arn:aws:sqs:us-east-1:123456789012:"
+
+
+# A regular expression backtracks exponentially on "a*a*...a*b" against a run of "a"s (ten stars
+# took seconds, twenty never finished); the timeout only stops a regression from hanging the run.
+@pytest.mark.timeout(60)
+def test_covers_answers_for_many_wildcards() -> None:
+    grant = QUEUES + "a*" * 3000 + "b"
+    assert covers(grant, QUEUES + "a" * 3000) is False
+    assert covers(grant, QUEUES + "a" * 3000 + "b") is True
+
+
+def test_overlaps_answers_for_long_components() -> None:
+    # Recursing per character overflowed the stack past about a thousand characters.
+    long_name = QUEUES + "q" * 1500
+    assert overlaps(long_name, long_name) is True
+    assert overlaps(long_name, long_name + "x") is False

@@ -119,6 +119,12 @@ TASK_DEFINITION_DEFECTS = [
         id="user-by-name",
     ),
     pytest.param(
+        "taskdef",
+        lambda td: _set(service_container(td), "user", "10001\n"),
+        {"TD010"},
+        id="user-with-a-trailing-newline",
+    ),
+    pytest.param(
         "taskdef", lambda td: _drop(service_container(td), "user"), {"TD010"}, id="user-missing"
     ),
     pytest.param(
@@ -556,6 +562,16 @@ TRUST_DEFECTS = [
         lambda p: _set(stmt(p, "EcsTasksInThisAccountAndRegion"), "Principal", {"AWS": "*"}),
         {"TP001"},
         id="trust-policy-trusts-everyone",
+    ),
+    pytest.param(
+        "trust",
+        lambda p: _set(
+            stmt(p, "EcsTasksInThisAccountAndRegion"),
+            "Principal",
+            [{"Service": "ecs-tasks.amazonaws.com"}],
+        ),
+        {"TP001"},
+        id="trust-principal-as-a-list",
     ),
     pytest.param(
         "trust",

@@ -82,7 +82,7 @@ def _write(artifacts: ArtifactCopy, name: str, text: str) -> None:
             lambda a: _write(
                 a, "task", '{"Version": "2012-10-17", "Version": "2012-10-17", "Statement": []}'
             ),
-            "task-role-policy.json: duplicate key 'Version'",
+            "task-role-policy.json: not valid JSON: duplicate key 'Version'",
             id="duplicate-keys",
         ),
         pytest.param(
@@ -99,6 +99,16 @@ def _write(artifacts: ArtifactCopy, name: str, text: str) -> None:
             lambda a: _write(a, "taskdef", "family: courier\n"),
             "taskdef.json: not valid JSON",
             id="yaml-instead-of-json",
+        ),
+        pytest.param(
+            lambda a: _write(a, "taskdef", "[" * 100_000),
+            "taskdef.json: not valid JSON: it nests too deeply",
+            id="deep-nesting",
+        ),
+        pytest.param(
+            lambda a: _write(a, "trust", '{"Version": NaN}'),
+            "trust-policy.json: not valid JSON: NaN is not a JSON value",
+            id="nan",
         ),
         pytest.param(
             lambda a: a.taskdef.write_bytes(b"\xff\xfe{}"),

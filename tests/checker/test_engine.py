@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from artifacts.context import DeploymentContext
 from artifacts.render import render_artifacts
 from checker import Severity, run_checks
 from checker.rules import RULES
 from checker.rules.base import Hit, Rule
 from checker.subject import TASK_DEFINITION
-from tests.checker.conftest import CALLS
+from tests.checker.conftest import CALLS, ArtifactCopy
 
 
 def _crash(subject):
@@ -52,3 +54,27 @@ def test_input_of_the_wrong_types_yields_findings_not_crashes(tmp_path) -> None:
     report = run_checks(render_artifacts(DeploymentContext(), policies, taskdef), CALLS)
     assert "CK001" not in report.codes, [f.message for f in report.findings if f.code == "CK001"]
     assert {"TD001", "TD003", "TD010", "PL003", "TP001"} <= report.codes
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(
+            lambda c, td: c.__setitem__("environment", [{"name": ["PORT"]}]), id="env-name"
+        ),
+        pytest.param(
+            lambda c, td: td.__setitem__("volumes", [{"name": {"a": 1}}]), id="volume-name"
+        ),
+        pytest.param(
+            lambda c, td: c.__setitem__("mountPoints", [{"sourceVolume": ["tmp"]}]),
+            id="mount-source",
+        ),
+    ],
+)
+def test_unhashable_names_are_shape_findings_not_rule_failures(
+    artifacts: ArtifactCopy, change
+) -> None:
+    artifacts.edit("taskdef", lambda td: change(td["containerDefinitions"][0], td))
+    report = artifacts.check()
+    assert "CK001" not in report.codes, [f.message for f in report.findings if f.code == "CK001"]
+    assert "TD001" in report.codes

@@ -50,7 +50,7 @@ def test_shipped_artifacts_are_clean_against_the_services_own_call_inventory() -
     ],
 )
 def test_shipped_artifacts_are_clean_for_every_context(context: DeploymentContext) -> None:
-    report = check_files(CALLS, context)
+    report = check_files(declared_calls(), context)
     assert report.clean, _explain(report)
 
 

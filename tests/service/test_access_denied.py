@@ -18,7 +18,7 @@ from moto import settings
 from moto.core import enable_iam_authentication
 from moto.core.authorization import ActionAuthenticatorMixin
 
-from artifacts.render import render_artifacts
+from artifacts.render import POLICIES_DIR, PROJECT_ROOT, TASK_POLICY, render_artifacts
 from service.app import create_app
 from service.aws import build_clients
 from tests.service.conftest import CONTEXT, ApiClient, MotoQueues, env_for
@@ -143,7 +143,8 @@ def test_missing_delete_permission_names_action_resource_and_task_role(
         f"the task role {CONTEXT.task_role_name} lacks sqs:DeleteMessage on {pending_arn}"
         in (error["message"])
     )
-    assert "policies/task-role-policy.json" in error["message"]
+    # The file to change, named as the project ships it (the image has no artifacts/ to ask).
+    assert str((POLICIES_DIR / TASK_POLICY).relative_to(PROJECT_ROOT)) in error["message"]
 
 
 def test_confirm_without_delete_permission_keeps_the_message_and_says_so(

@@ -72,6 +72,11 @@ def test_missing_content_type_is_415(api: ApiClient, route: str) -> None:
         (b'{"body": "\xff"}', "not valid UTF-8"),
         (b'{"max": ' + b"9" * 5000 + b"}", "a number is too long"),
         (b"[" * 100_000 + b"]" * 100_000, "nests too deeply"),
+        # Text Python's json module takes but that has no one meaning as JSON.
+        (b'{"body": "x", "body": "y"}', "duplicate key 'body'"),
+        (b'{"max": NaN}', "NaN is not a JSON value"),
+        (b'{"max": -Infinity}', "-Infinity is not a JSON value"),
+        (b'{"max": 1e999}', "a number is too large"),
     ],
 )
 def test_malformed_json_is_400(api: ApiClient, route: str, data: bytes, fragment: str) -> None:

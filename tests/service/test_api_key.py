@@ -83,7 +83,12 @@ def test_public_endpoints_are_exactly_the_probes_and_the_document(keyed_app: Fla
 
 @pytest.mark.parametrize(
     ("method", "path", "status"),
-    [("GET", "/nope", 404), ("DELETE", "/messages", 405), ("GET", "/messages/confirm", 405)],
+    [
+        ("GET", "/nope", 404),
+        ("DELETE", "/messages", 405),
+        ("GET", "/messages/confirm", 405),
+        ("HEAD", "/messages", 405),
+    ],
 )
 def test_routing_errors_come_before_the_key_check(
     anonymous: ApiClient, method: str, path: str, status: int

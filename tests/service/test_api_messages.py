@@ -66,6 +66,22 @@ def test_receive_from_an_empty_queue_returns_no_messages(api: ApiClient) -> None
     assert receive(api, "?queue=confirmed") == []
 
 
+def test_head_of_the_receive_route_is_405_and_receives_nothing(
+    api: ApiClient, moto_queues: MotoQueues
+) -> None:
+    message_id = send(api, "still visible")
+    response = api.request("HEAD", "/messages")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "POST"}
+    # The message was not received behind the client's back: it is visible, never delivered.
+    messages = receive(api)
+    assert [(m["message_id"], m["receive_count"]) for m in messages] == [(message_id, 1)]
+
+
+def test_head_is_still_answered_where_get_has_no_side_effect(api: ApiClient) -> None:
+    assert api.request("HEAD", "/healthz").status_code == 200
+
+
 def test_batch_sends_every_entry_and_reports_each(api: ApiClient, moto_queues: MotoQueues) -> None:
     response = api.post(
         "/messages/batch",

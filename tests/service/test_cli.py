@@ -146,6 +146,21 @@ def test_whoami_without_a_region_still_reports_the_identity(
     assert [w["code"] for w in document["warnings"]] == ["REGION_MISSING"]
 
 
+def test_whoami_names_a_malformed_region_instead_of_blaming_the_credentials(
+    moto_sts: None,
+    static_keys: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("AWS_REGION", "eu west 1")
+
+    status, out, err = run(capsys, "whoami")
+
+    assert status == 1
+    assert out == ""
+    assert err.startswith("IDENTITY_UNAVAILABLE: AWS_REGION (or AWS_DEFAULT_REGION) 'eu west 1'")
+
+
 def test_whoami_exits_2_without_credentials(
     moto_sts: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -236,7 +251,7 @@ def test_healthcheck_passes_only_on_200(
         assert "HTTP 200" in out
 
 
-@pytest.mark.parametrize("port", ["0", "65536", "http", "-1", "80 80"])
+@pytest.mark.parametrize("port", ["0", "65536", "http", "-1", "80 80", "²"])
 def test_healthcheck_rejects_a_bad_port(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], port: str
 ) -> None:

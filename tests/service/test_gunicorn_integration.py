@@ -221,10 +221,13 @@ def test_errors_over_http(service: Service, method: str, path: str, key: bool, s
     assert set(response.json()["error"]) >= {"code", "message"}
 
 
-def test_oversized_request_over_http_is_413(service: Service) -> None:
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_oversized_request_over_http_is_413(service: Service, chunked: bool) -> None:
     body = b'{"body": "' + b"a" * (4 * 1024 * 1024) + b'"}'
+    # requests sends an iterable body chunked, without a Content-Length.
+    data = iter([body]) if chunked else body
     response = service.call(
-        "POST", "/messages", data=body, headers={"Content-Type": "application/json"}
+        "POST", "/messages", data=data, headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"

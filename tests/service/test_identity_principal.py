@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import botocore.credentials
 import pytest
 from botocore.credentials import Credentials, RefreshableCredentials
 
@@ -112,13 +113,25 @@ def test_masking_never_shows_more_than_four_characters_each_side_or_half_the_key
     assert masked is not None
     shown = masked.replace("****", "", 1)
     assert len(shown) <= min(8, length // 2)
-    assert key not in masked or length == 0
+    assert key not in masked
 
 
-@pytest.mark.parametrize("method", sorted(SOURCE_DESCRIPTIONS))
-def test_every_botocore_method_has_a_plain_description(method: str) -> None:
-    assert describe_source(method) == SOURCE_DESCRIPTIONS[method]
-    assert method not in ("", None)
+def botocore_methods() -> set[str]:
+    """The ``METHOD`` of every credential provider class the installed botocore has."""
+    return {
+        cls.METHOD
+        for cls in vars(botocore.credentials).values()
+        if isinstance(cls, type)
+        and issubclass(cls, botocore.credentials.CredentialProvider)
+        and isinstance(getattr(cls, "METHOD", None), str)
+    }
+
+
+def test_every_botocore_method_has_a_plain_description() -> None:
+    methods = botocore_methods()
+    assert {"env", "container-role", "iam-role", "shared-credentials-file"} <= methods
+    # A provider botocore adds shows up here until it gets its description.
+    assert methods - set(SOURCE_DESCRIPTIONS) == set()
 
 
 def test_an_unknown_method_is_described_by_its_name() -> None:

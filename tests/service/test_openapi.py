@@ -7,6 +7,7 @@ from flask import Flask
 from openapi_spec_validator import validate
 
 from service import messages as m
+from service import openapi
 from service.openapi import openapi_document
 from tests.service.conftest import ApiClient
 
@@ -39,8 +40,26 @@ def test_every_route_is_documented_and_nothing_else(app: Flask) -> None:
     assert documented(openapi_document(app)) == routes(app)
 
 
-def test_served_document_is_the_apps_document(api: ApiClient, app: Flask) -> None:
+def test_served_document_is_the_apps_document(
+    api: ApiClient, app: Flask, keyed_api: ApiClient, keyed_app: Flask
+) -> None:
     assert api.get("/openapi.json").json == openapi_document(app)
+    assert keyed_api.get("/openapi.json").json == openapi_document(keyed_app)
+    assert openapi_document(app) != openapi_document(keyed_app)
+
+
+def test_served_document_is_built_once(api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    built = []
+    original = openapi.operations
+
+    def counting_operations() -> dict:
+        built.append(1)
+        return original()
+
+    monkeypatch.setattr(openapi, "operations", counting_operations)
+    bodies = {api.get("/openapi.json").get_data() for _ in range(3)}
+    assert len(bodies) == 1
+    assert len(built) <= 1  # none when an earlier test already served it in this process
 
 
 def test_receive_defaults_are_documented(app: Flask) -> None:

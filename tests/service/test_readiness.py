@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -98,15 +99,22 @@ def test_healthz_makes_no_aws_call(app: Flask) -> None:
     assert calls == []
 
 
-@pytest.fixture
-def app_without_credentials(tmp_path: Path) -> Iterator[Flask]:
+@contextlib.contextmanager
+def without_credentials(tmp_path: Path, **extra_env: str) -> Iterator[Flask]:
+    """An app in an environment (plus ``extra_env``) where the chain finds no credentials."""
     with moto_with_queues(tmp_path) as queues:
         env = env_for(queues)
     # moto without its fake keys, and nothing else in the chain: no credentials at all.
     with pytest.MonkeyPatch.context() as monkeypatch:
         isolate_from_host_aws(monkeypatch, tmp_path)
         with mock_aws(config={"core": {"mock_credentials": False}}):
-            yield build_app(env)
+            yield build_app({**env, **extra_env})
+
+
+@pytest.fixture
+def app_without_credentials(tmp_path: Path) -> Iterator[Flask]:
+    with without_credentials(tmp_path) as app:
+        yield app
 
 
 def test_no_credentials_makes_the_service_not_ready(app_without_credentials: Flask) -> None:
@@ -130,7 +138,17 @@ def test_whoami_without_credentials_is_503_with_the_warnings(
     response = ApiClient(app_without_credentials).get("/whoami")
     assert response.status_code == 503
     assert response.json["error"]["code"] == "no_credentials"
-    assert isinstance(response.json["warnings"], list)
+    assert response.json["warnings"] == []  # nothing else is wrong off ECS
+
+
+def test_whoami_without_credentials_on_ecs_names_the_missing_task_role(tmp_path: Path) -> None:
+    with without_credentials(tmp_path, AWS_EXECUTION_ENV="AWS_ECS_FARGATE") as app:
+        response = ApiClient(app).get("/whoami")
+    assert response.status_code == 503
+    assert response.json["error"]["code"] == "no_credentials"
+    assert [(w["code"], w["severity"]) for w in response.json["warnings"]] == [
+        ("NO_TASK_ROLE", "error")
+    ]
 
 
 def test_unreachable_endpoint_is_503(
