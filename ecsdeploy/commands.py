@@ -61,8 +61,10 @@ def session_for(profile: str | None) -> boto3.Session:
     try:
         session = boto3.Session(botocore_session=new_botocore_session(), profile_name=profile)
         session.region_name  # noqa: B018 - reads the profile: an unknown one fails here
-    except ProfileNotFound:
-        raise UsageError(f"unknown profile {profile!r}: not in your AWS config files") from None
+    except ProfileNotFound as exc:
+        # The profile may come from AWS_PROFILE rather than --profile: name the one botocore tried.
+        name = exc.kwargs.get("profile", profile)
+        raise UsageError(f"unknown profile {name!r}: not in your AWS config files") from None
     return session
 
 

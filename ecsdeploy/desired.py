@@ -55,6 +55,7 @@ def inline_policy_name(policy_file: str) -> str:
 
 
 def scaling_policy_name(context: DeploymentContext) -> str:
+    """The target tracking policy's name (Application Auto Scaling policies carry no tags)."""
     return f"{context.prefix}-pending-backlog"
 
 

@@ -12,12 +12,12 @@ from collections.abc import Iterable
 
 import botocore.session
 
+from artifacts.context import ACCOUNT_ID_RE
 from ecsdeploy.errors import UsageError
 from service.config import REGION_RE
 
 _SUBNET_RE = re.compile(r"^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 _SECURITY_GROUP_RE = re.compile(r"^sg-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
-_ACCOUNT_RE = re.compile(r"^\d{12}$")
 _CLUSTER_RE = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 # ECR repository names (with optional namespaces), then a tag or a digest.
 _IMAGE_TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
@@ -59,7 +59,7 @@ def check_region(region: str | None) -> str:
 
 def check_account_id(account_id: str | None) -> str | None:
     """The expected account id, if given, or a UsageError when it is not 12 digits."""
-    if account_id is not None and not _ACCOUNT_RE.match(account_id):
+    if account_id is not None and not ACCOUNT_ID_RE.match(account_id):
         raise UsageError(f"malformed account id {account_id!r}: an AWS account id is 12 digits")
     return account_id
 
@@ -166,7 +166,7 @@ def check_log_retention(days: int) -> int:
 
 
 def check_positive(value: float, label: str) -> float:
-    """A strictly positive number."""
-    if value <= 0:
+    """A strictly positive number (``nan`` is not one)."""
+    if not value > 0:
         raise UsageError(f"{label} must be above 0, not {value}")
     return value

@@ -24,6 +24,9 @@ AWS_ADDED_FIELDS = frozenset(
         "deleteRequestedAt",
     }
 )
+# Task-level fields AWS fills in when left out (DescribeTaskDefinition has returned
+# ``enableFaultInjection: false`` for every revision since the field appeared in 2025).
+TASK_DEFAULTS: dict[str, Any] = {"enableFaultInjection": False}
 # Container fields whose value AWS fills in when left out.
 CONTAINER_DEFAULTS: dict[str, Any] = {"cpu": 0, "essential": True}
 # Lists whose order carries no meaning: compared sorted by name.
@@ -40,11 +43,17 @@ def _prune(value: Any) -> Any:
     return value
 
 
+def _without_defaults(document: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """``document`` without the fields that hold their default value."""
+    return {
+        key: value
+        for key, value in document.items()
+        if key not in defaults or value != defaults[key]
+    }
+
+
 def _container(container: dict[str, Any], awsvpc: bool) -> dict[str, Any]:
-    container = dict(container)
-    for key, default in CONTAINER_DEFAULTS.items():
-        if container.get(key, default) == default:
-            container.pop(key, None)
+    container = _without_defaults(container, CONTAINER_DEFAULTS)
     mappings = []
     for mapping in container.get("portMappings", []):
         mapping = dict(mapping)
@@ -63,6 +72,7 @@ def _container(container: dict[str, Any], awsvpc: bool) -> dict[str, Any]:
 
 def normalise(document: dict[str, Any]) -> dict[str, Any]:
     """The comparable form of a task definition, rendered or described."""
+    document = _without_defaults(document, TASK_DEFAULTS)
     document = {k: v for k, v in document.items() if k not in AWS_ADDED_FIELDS and k != "tags"}
     awsvpc = document.get("networkMode") == "awsvpc"
     document["containerDefinitions"] = sorted(

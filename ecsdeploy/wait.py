@@ -54,6 +54,7 @@ class Progress:
         self.last = ""
 
     def show(self, text: str) -> None:
+        """Show the current status line."""
         if self.tty:
             self.stream.write("\r\033[K" + text)
             self.stream.flush()
@@ -63,6 +64,7 @@ class Progress:
         self.last = text
 
     def done(self) -> None:
+        """End the status line (on a terminal, move past it)."""
         if self.tty and self.last:
             self.stream.write("\n")
             self.stream.flush()

@@ -12,18 +12,26 @@ Commands:
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
-from artifacts.context import DEFAULT_ENV, DEFAULT_SERVICE, LOCAL_REGION
+from artifacts.context import (
+    DEFAULT_ENV,
+    DEFAULT_SERVICE,
+    LOCAL_REGION,
+    ContextError,
+    DeploymentContext,
+)
 from artifacts.render import DOCKERFILE, POLICIES_DIR, TASKDEF_FILE
 from ecslocal.console import Console
 from ecslocal.credentials import DEFAULT_SESSION_SECONDS, MIN_SESSION_SECONDS
+from ecslocal.environment import ISOLATION
 from ecslocal.statefile import DEFAULT_STATE_FILE, StateFileError, export_lines, read_state
 
 EXIT_OK = 0
@@ -54,16 +62,43 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = -1
-    if value < 0:
+    if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
     return value
+
+
+def _context_field(name: str) -> Callable[[str], str]:
+    """An argument type that accepts what :class:`DeploymentContext` accepts for ``name``."""
+
+    def check(text: str) -> str:
+        try:
+            DeploymentContext(**{name: text})
+        except ContextError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return text
+
+    return check
+
+
+def _existing(kind: str) -> Callable[[str], Path]:
+    """An argument type for a path that must be an existing ``file`` or ``directory``."""
+
+    def check(text: str) -> Path:
+        path = Path(text)
+        found = path.is_dir() if kind == "directory" else path.is_file()
+        if not found:
+            raise argparse.ArgumentTypeError(f"{text}: no such {kind}")
+        return path
+
+    return check
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--port",
         type=_port,
-        default=_port(os.environ.get("DEMO_PORT", "8080") or "8080"),
+        # A string default goes through _port at parse time: a bad DEMO_PORT is a usage error.
+        default=os.environ.get("DEMO_PORT") or "8080",
         help="port the container is published on, on 127.0.0.1 (default: $DEMO_PORT or 8080; 0 = free)",
     )
     parser.add_argument(
@@ -74,15 +109,35 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         "and must still have IAM enforcement off",
     )
     parser.add_argument(
-        "--policies-dir", type=Path, default=POLICIES_DIR, help="IAM policies to apply"
+        "--policies-dir",
+        type=_existing("directory"),
+        default=POLICIES_DIR,
+        help="IAM policies to apply",
     )
-    parser.add_argument("--taskdef", type=Path, default=TASKDEF_FILE, help="task definition to run")
     parser.add_argument(
-        "--dockerfile", type=Path, default=DOCKERFILE, help="Dockerfile whose CMD runs"
+        "--taskdef", type=_existing("file"), default=TASKDEF_FILE, help="task definition to run"
     )
-    parser.add_argument("--service", default=DEFAULT_SERVICE, help="service name (resource names)")
-    parser.add_argument("--env", default=DEFAULT_ENV, help="environment name (resource names)")
-    parser.add_argument("--region", default=LOCAL_REGION, help="AWS region of the local account")
+    parser.add_argument(
+        "--dockerfile", type=_existing("file"), default=DOCKERFILE, help="Dockerfile whose CMD runs"
+    )
+    parser.add_argument(
+        "--service",
+        type=_context_field("service"),
+        default=DEFAULT_SERVICE,
+        help="service name (resource names)",
+    )
+    parser.add_argument(
+        "--env",
+        type=_context_field("env"),
+        default=DEFAULT_ENV,
+        help="environment name (resource names)",
+    )
+    parser.add_argument(
+        "--region",
+        type=_context_field("region"),
+        default=LOCAL_REGION,
+        help="AWS region of the local account",
+    )
     parser.add_argument(
         "--state-file",
         type=Path,
@@ -120,6 +175,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of every ``python -m ecslocal`` command (``moto-server`` parses its own)."""
     parser = argparse.ArgumentParser(
         prog="python -m ecslocal",
         description="Run the shipped task definition the way ECS would, on one machine, with the "
@@ -177,14 +233,20 @@ def build_parser() -> argparse.ArgumentParser:
         "/v4/<task-id>-1000000000",
     )
     endpoints.add_argument(
-        "--region", default=None, help="region (default: $AWS_REGION or us-east-1)"
+        "--region",
+        type=_context_field("region"),
+        default=None,
+        help="region (default: $AWS_REGION or us-east-1)",
     )
     endpoints.add_argument(
-        "--taskdef", type=Path, default=TASKDEF_FILE, help="task definition (task role, metadata)"
+        "--taskdef",
+        type=_existing("file"),
+        default=TASKDEF_FILE,
+        help="task definition (task role, metadata)",
     )
     endpoints.add_argument(
         "--policies-dir",
-        type=Path,
+        type=_existing("directory"),
         default=POLICIES_DIR,
         help="policies the account was set up with",
     )
@@ -211,9 +273,7 @@ def isolate_from_caller_aws_settings() -> None:
     for name in list(os.environ):
         if name.startswith(("AWS_", "ECS_")):
             del os.environ[name]
-    os.environ["AWS_CONFIG_FILE"] = os.devnull
-    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
-    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    os.environ.update(ISOLATION)
 
 
 class _Signals:
@@ -240,6 +300,7 @@ class _Signals:
 
 def run_runtime(args: argparse.Namespace, banner: str) -> int:
     """Run the task until a signal or the container exits; the exit status."""
+    from artifacts.loader import ArtifactError
     from ecslocal.agent import TaskStartError
     from ecslocal.bootstrap import BootstrapError
     from ecslocal.demo import print_banner
@@ -267,13 +328,16 @@ def run_runtime(args: argparse.Namespace, banner: str) -> int:
     try:
         runtime.start()
     except KeyboardInterrupt:
+        # start() stops what it started when interrupted inside it; the signal may also land
+        # just after it returned, with the container running (stop is idempotent).
+        runtime.stop("Task stopped by user")
         console.say("interrupted while starting: everything started so far is stopped")
         return EXIT_INTERRUPTED
     except TaskStartError as exc:
         console.say(f"task stopped before it started: {exc}")
         print(f"ecslocal: task stopped: {exc}", file=sys.stderr)
         return EXIT_START_FAILED
-    except (RuntimeStartError, BootstrapError) as exc:
+    except (RuntimeStartError, BootstrapError, ArtifactError) as exc:
         print(f"ecslocal: {exc}", file=sys.stderr)
         return EXIT_START_FAILED
     except Exception as exc:  # an unexpected failure still stops what was started, then says what
@@ -303,6 +367,7 @@ def run_runtime(args: argparse.Namespace, banner: str) -> int:
 
 
 def print_env(args: argparse.Namespace) -> int:
+    """Print the export lines of the running runtime's state file (``make demo-env``)."""
     try:
         state = read_state(args.state_file)
     except StateFileError as exc:
@@ -313,7 +378,15 @@ def print_env(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    words = list(sys.argv[1:] if argv is None else argv)
+    """Run one command; its exit status. Ctrl-C is an exit status too, never a traceback."""
+    try:
+        return _run_command(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        print("ecslocal: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run_command(words: list[str]) -> int:
     if words[:1] == ["moto-server"]:
         isolate_from_caller_aws_settings()
         from ecslocal.moto_server import main as moto_main

@@ -88,7 +88,9 @@ def describe_client_error(exc: Exception, resource: str | None = None) -> str:
         if resource and "not authorized" in message and "on resource" not in message:
             message = f"{message} on resource: {resource}"
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        code = _XML_CODE_RE.search(code)[1] if _XML_CODE_RE.search(code) else code
+        xml_code = _XML_CODE_RE.search(code)
+        if xml_code:
+            code = xml_code[1]
         if not code or code.isdigit() or code == "AccessDenied" or code.startswith("<"):
             # moto may put the HTTP status where the code belongs; the SDK name is AccessDeniedException.
             code = "AccessDeniedException" if status == 403 or "not authorized" in message else code

@@ -38,7 +38,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from artifacts.context import DEFAULT_ENV, DEFAULT_SERVICE, LOCAL_REGION, DeploymentContext
 from artifacts.render import POLICIES_DIR, TASKDEF_FILE, ArtifactSet, dumps, render_artifacts
-from ecslocal.motocompat import SERVICE_PRINCIPAL_TAG
+from ecslocal import motocompat
+from ecslocal.agent import aws_error_message
+from ecslocal.moto_server import BRIDGES_PATH
 
 # The service principal ECS tasks assume their roles as; the local agent stands for it.
 ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com"
@@ -71,14 +73,6 @@ class IamUserCredentials:
     arn: str
     access_key_id: str
     secret_access_key: str = field(repr=False)
-
-    def session(self, region: str) -> boto3.Session:
-        """A boto3 session that signs as this user (and nothing else from the environment)."""
-        return boto3.Session(
-            aws_access_key_id=self.access_key_id,
-            aws_secret_access_key=self.secret_access_key,
-            region_name=region,
-        )
 
     def client(self, service: str, endpoint: str, region: str) -> Any:
         """A boto3 client for ``service`` on the moto ``endpoint``, signing as this user.
@@ -173,7 +167,8 @@ class _Steps:
         except ClientError as exc:
             error = exc.response.get("Error", {})
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            detail = f"{error.get('Code', '?')}: {_first_line(error.get('Message', ''))}"
+            message = aws_error_message(str(error.get("Message", ""))).strip()
+            detail = f"{error.get('Code', '?')}: {message.splitlines()[0] if message else ''}"
             hint = ""
             if (
                 status == 403
@@ -188,13 +183,6 @@ class _Steps:
             raise BootstrapError(
                 f"{step} failed: cannot reach moto at {self.endpoint}: {exc}"
             ) from None
-
-
-def _first_line(text: str) -> str:
-    # moto wraps some errors in an XML body; keep the message short and on one line.
-    if "<Message>" in text:
-        text = text.split("<Message>", 1)[1].split("</Message>", 1)[0]
-    return text.strip().splitlines()[0] if text.strip() else ""
 
 
 def _create_user(
@@ -294,10 +282,7 @@ def bootstrap_account(
     """
     if not api_key or api_key != api_key.strip():
         raise BootstrapError("the API key must be non-empty, without surrounding whitespace")
-    parts = urlsplit(endpoint)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/"):
-        raise BootstrapError(f"{endpoint!r} is not a moto endpoint URL like http://127.0.0.1:5000")
-    endpoint = endpoint.rstrip("/")
+    endpoint = moto_endpoint(endpoint)
     run = _Steps(endpoint)
     bootstrap = boto3.Session(
         aws_access_key_id=_BOOTSTRAP_KEY_ID,
@@ -413,7 +398,7 @@ def bootstrap_account(
         agent_user_name(context),
         "local-agent-assume-task-roles",
         _policy("AssumeTheTaskRoles", "sts:AssumeRole", list(roles.values())),
-        tags=[{"Key": SERVICE_PRINCIPAL_TAG, "Value": ECS_TASKS_PRINCIPAL}],
+        tags=[{"Key": motocompat.SERVICE_PRINCIPAL_TAG, "Value": ECS_TASKS_PRINCIPAL}],
     )
 
     return LocalAccount(
@@ -434,6 +419,41 @@ def bootstrap_account(
         agent=agent,
         operator=operator,
     )
+
+
+def moto_endpoint(url: str) -> str:
+    """``url`` without a trailing slash; :class:`BootstrapError` unless it is a server's base URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/"):
+        raise BootstrapError(f"{url!r} is not a moto endpoint URL like http://127.0.0.1:5000")
+    return url.rstrip("/")
+
+
+def require_bridges(endpoint: str, timeout: float = 10.0) -> None:
+    """Raise :class:`BootstrapError` unless the moto server at ``endpoint`` has every bridge.
+
+    Only a server started with ``python -m ecslocal moto-server`` has them. Without them the
+    shipped trust policy crashes moto's ``AssumeRole`` (HTTP 500) once enforcement is on, so the
+    check runs before bootstrap changes anything on the server.
+    """
+    endpoint = moto_endpoint(endpoint)
+    try:
+        with urllib.request.urlopen(f"{endpoint}{BRIDGES_PATH}", timeout=timeout) as response:  # noqa: S310 - the moto endpoint the operator named
+            listing = json.loads(response.read())
+        served = set(listing["bridges"])
+    except urllib.error.HTTPError:
+        served = set()
+    except (urllib.error.URLError, OSError) as exc:
+        raise BootstrapError(f"cannot reach moto at {endpoint}: {exc}") from None
+    except (ValueError, KeyError, TypeError):
+        served = set()
+    missing = [name for name in motocompat.bridge_names() if name not in served]
+    if missing:
+        raise BootstrapError(
+            f"the moto server at {endpoint} lacks the compatibility bridges the shipped policies "
+            f"need ({', '.join(missing)}): start it with `python -m ecslocal moto-server` "
+            "(or leave out --aws-endpoint for an embedded one)"
+        )
 
 
 def enable_enforcement(endpoint: str, timeout: float = 10.0) -> None:

@@ -149,14 +149,6 @@ class RotatingCredentials:
                 return self._replace()
             return self._current
 
-    def current_with_generation(self) -> tuple[RoleCredentials, int]:
-        """Like :meth:`current`, with the generation those credentials belong to."""
-        with self._lock:
-            if self._current is None or self._due(self._current):
-                self._replace()
-            assert self._current is not None
-            return self._current, self._generation
-
     def rotate(self) -> RoleCredentials:
         """Issue a new set now, whatever the age of the current one."""
         with self._lock:

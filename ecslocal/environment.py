@@ -9,6 +9,7 @@ to credentials (config and credentials files, the EC2 instance metadata service)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +22,10 @@ SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # Image variables that name places inside the image; locally the runtime sets its own.
 _IMAGE_VARS_REPLACED = frozenset({"PATH", "HOME", "HOSTNAME", "VIRTUAL_ENV"})
 # Files and services botocore would otherwise consult before (or instead of) the task role.
+# The runtime's own process and a ``make demo-env`` shell shut them the same way.
 ISOLATION = {
-    "AWS_CONFIG_FILE": "/dev/null",
-    "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
     "AWS_EC2_METADATA_DISABLED": "true",
 }
 

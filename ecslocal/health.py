@@ -46,6 +46,7 @@ class HealthCheckSpec:
 
     @classmethod
     def from_definition(cls, health_check: Mapping[str, Any]) -> HealthCheckSpec:
+        """Parse a container definition's ``healthCheck``, with ECS's defaults."""
         command = list(health_check.get("command") or [])
         if len(command) < 2 or command[0] not in ("CMD", "CMD-SHELL"):
             raise HealthCheckError(
@@ -98,6 +99,8 @@ class HealthTracker:
 
 @dataclass(frozen=True)
 class CheckResult:
+    """The outcome of one run of the check command."""
+
     passed: bool
     exit_code: int | None
     output: str

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ecslocal.agent import describe_client_error
+
 MAX_BATCH_EVENTS = 10_000
 MAX_BATCH_BYTES = 1_048_576
 EVENT_OVERHEAD_BYTES = 26
@@ -136,17 +138,10 @@ class LogShipper:
             except Exception as exc:  # keep running: losing the shipper must not stop the task
                 self.failed += len(batch)
                 self._on_error(
-                    f"PutLogEvents to {self.group}:{self.stream} failed: {_describe(exc)}"
+                    f"PutLogEvents to {self.group}:{self.stream} failed: {describe_client_error(exc)}"
                 )
                 continue
             rejected = response.get("rejectedLogEventsInfo") or {}
             if rejected:
                 self._on_error(f"PutLogEvents rejected some events: {rejected}")
             self.shipped += len(batch)
-
-
-def _describe(exc: Exception) -> str:
-    error = getattr(exc, "response", {}).get("Error", {}) if hasattr(exc, "response") else {}
-    if error:
-        return f"{error.get('Code', '')}: {error.get('Message', '')}"
-    return type(exc).__name__

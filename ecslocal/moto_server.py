@@ -17,21 +17,24 @@ is left as it was found.
 
 An external server for ``--aws-endpoint`` only has the bridges when it is started through here:
 ``python -m ecslocal.moto_server [--host H] [--port N]`` prints its endpoint on one line and stops
-cleanly on SIGINT or SIGTERM.
+cleanly on SIGINT or SIGTERM. Such a server lists its bridges at :data:`BRIDGES_PATH`, so the
+runtime can refuse a plain moto server before it changes anything there.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import signal
 import socket
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from types import FrameType, TracebackType
 from typing import Any
 
+import moto
 from moto import settings
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.moto_api._internal import moto_api_backend
@@ -48,6 +51,8 @@ DEFAULT_HOST = "127.0.0.1"
 # How long stop() waits for requests in flight (a long poll may run up to 20 s; its thread is a
 # daemon and never keeps the process alive).
 STOP_TIMEOUT_SECONDS = 5.0
+# GET here answers {"moto": version, "bridges": [names]}; a plain moto server has no such path.
+BRIDGES_PATH = "/ecslocal/bridges"
 
 
 class MotoServerError(RuntimeError):
@@ -104,6 +109,22 @@ class _TrackingServer(ThreadedWSGIServer):
             thread.join(per_thread)
 
 
+def _listing_bridges(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
+    """moto's WSGI app, with :data:`BRIDGES_PATH` answered in front of it."""
+
+    def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != BRIDGES_PATH:
+            return app(environ, start_response)
+        listing = {"moto": moto.__version__, "bridges": list(motocompat.installed())}
+        body = json.dumps(listing).encode()
+        start_response(
+            "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        )
+        return [body]
+
+    return serve
+
+
 # Process-wide bookkeeping: moto state, bridges and the enforcement switch are shared.
 _running_lock = threading.Lock()
 _running = 0
@@ -156,10 +177,6 @@ class EmbeddedMoto:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self._server.port}"
 
-    @property
-    def running(self) -> bool:
-        return self._server is not None
-
     def start(self) -> str:
         """Install the bridges (idempotent), bind, serve on a thread; return the endpoint URL."""
         global _running
@@ -194,7 +211,7 @@ class EmbeddedMoto:
             return _TrackingServer(
                 self.host,
                 listener.getsockname()[1],
-                DomainDispatcherApplication(create_backend_app),
+                _listing_bridges(DomainDispatcherApplication(create_backend_app)),
                 handler=_QuietRequestHandler if self._quiet else MotoRequestHandler,
                 fd=listener.fileno(),  # werkzeug duplicates the descriptor
             )

@@ -47,12 +47,3 @@ def role_session(rotating: RotatingCredentials, region: str) -> boto3.Session:
         "credential_provider", CredentialResolver([_RotatingProvider(rotating)])
     )
     return boto3.Session(botocore_session=core, region_name=region)
-
-
-def static_session(access_key_id: str, secret_access_key: str, region: str) -> boto3.Session:
-    """A boto3 session on fixed keys (the agent's own identity, the operator)."""
-    return boto3.Session(
-        aws_access_key_id=access_key_id,
-        aws_secret_access_key=secret_access_key,
-        region_name=region,
-    )

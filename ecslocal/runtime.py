@@ -31,9 +31,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from artifacts.context import DEFAULT_ENV, DEFAULT_SERVICE, LOCAL_REGION
-from artifacts.render import DOCKERFILE, POLICIES_DIR, PROJECT_ROOT, TASKDEF_FILE
-from ecslocal.agent import ExecutionAgent, PreparedContainer, TaskStartError
+from artifacts.context import DEFAULT_ENV, DEFAULT_SERVICE, LOCAL_REGION, DeploymentContext
+from artifacts.render import (
+    DOCKERFILE,
+    POLICIES_DIR,
+    PROJECT_ROOT,
+    TASKDEF_FILE,
+    render_artifacts,
+)
+from ecslocal.agent import (
+    ExecutionAgent,
+    PreparedContainer,
+    TaskStartError,
+    describe_client_error,
+)
 from ecslocal.console import Console
 from ecslocal.credentials import (
     DEFAULT_SESSION_SECONDS,
@@ -49,7 +60,7 @@ from ecslocal.httpserve import ServedApp
 from ecslocal.launcher import DEFAULT_STOP_TIMEOUT, ContainerProcess, LaunchError, container_command
 from ecslocal.logship import LogShipper
 from ecslocal.metadata_endpoint import METADATA_PREFIX, create_metadata_app
-from ecslocal.roles import role_issuer, role_session, static_session
+from ecslocal.roles import role_issuer, role_session
 from ecslocal.statefile import remove_state, running_pid, write_state
 from ecslocal.task import HEALTHY, UNHEALTHY, Container, LocalTask
 from ecslocal.wsgi import path_dispatcher
@@ -101,6 +112,7 @@ def check_port_free(port: int, host: str = "127.0.0.1") -> None:
 
 
 def pick_free_port(host: str = "127.0.0.1") -> int:
+    """A port on ``host`` that was free a moment ago (``--port 0``)."""
     with socket.socket() as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
@@ -156,6 +168,13 @@ class LocalRuntime:
             self.port = pick_free_port()
         else:
             check_port_free(self.port)
+        # Unreadable or malformed artifacts stop here, before moto starts; bootstrap renders them
+        # again for the real account and key.
+        render_artifacts(
+            DeploymentContext(service=options.service, env=options.env, region=options.region),
+            options.policies_dir,
+            options.taskdef_file,
+        )
         self._start_aws()
         self._create_task()
         self._run_agent()
@@ -169,10 +188,11 @@ class LocalRuntime:
             self._cleanups.append(lambda: remove_state(path, pid))
 
     def _start_aws(self) -> None:
-        from ecslocal.bootstrap import bootstrap_account, enable_enforcement
+        from ecslocal.bootstrap import bootstrap_account, enable_enforcement, require_bridges
 
         options = self.options
         if options.aws_endpoint:
+            require_bridges(options.aws_endpoint)
             self.endpoint = options.aws_endpoint.rstrip("/")
         else:
             from ecslocal.moto_server import EmbeddedMoto
@@ -207,15 +227,16 @@ class LocalRuntime:
             f"task {self.task.task_arn} (task definition {self.task.family}:{self.task.revision})"
         )
 
-    def _agent_sts(self) -> Any:
-        keys = self.account.agent
-        session = static_session(keys.access_key_id, keys.secret_access_key, self.options.region)
-        return session.client("sts", endpoint_url=self.endpoint)
+    def _assume(self, role_arn: str, label: str) -> RotatingCredentials:
+        """Rotating credentials of ``role_arn`` for the task, the first set issued already.
 
-    def _rotating(self, role_arn: str, label: str) -> RotatingCredentials:
+        The agent assumes both roles with its own keys (session name = the task id); a failure
+        stops the task the way ECS stops it.
+        """
         assert self.task is not None
         duration = max(MIN_SESSION_SECONDS, self.options.credentials_duration)
-        issue = role_issuer(self._agent_sts(), role_arn, self.task.task_id, duration)
+        sts = self.account.client("sts", self.account.agent)
+        issue = role_issuer(sts, role_arn, self.task.task_id, duration)
 
         def announce(creds: RoleCredentials, generation: int) -> None:
             if generation > 1:
@@ -224,19 +245,21 @@ class LocalRuntime:
                     f"expires {creds.expiration:%H:%M:%S}Z)"
                 )
 
-        return RotatingCredentials(issue, on_rotate=announce)
+        rotating = RotatingCredentials(issue, on_rotate=announce)
+        try:
+            rotating.current()
+        except Exception as exc:
+            raise TaskStartError(
+                f"ResourceInitializationError: unable to assume the {label} {role_arn}: "
+                f"{describe_client_error(exc)}"
+            ) from None
+        return rotating
 
     def _run_agent(self) -> None:
         assert self.task is not None and self.container is not None
         task = self.task
-        self.execution_credentials = self._rotating(task.execution_role_arn, "execution-role")
-        try:
-            creds = self.execution_credentials.current()
-        except Exception as exc:
-            raise TaskStartError(
-                f"ResourceInitializationError: unable to assume the execution role "
-                f"{task.execution_role_arn}: {_describe(exc)}"
-            ) from None
+        self.execution_credentials = self._assume(task.execution_role_arn, "execution role")
+        creds = self.execution_credentials.current()
         self.console.say(f"agent assumed the execution role: {creds.principal_arn}")
         session = role_session(self.execution_credentials, self.options.region)
         agent = ExecutionAgent(
@@ -264,14 +287,8 @@ class LocalRuntime:
     def _serve_endpoints(self) -> None:
         assert self.task is not None
         task = self.task
-        self.task_credentials = self._rotating(task.task_role_arn, "task-role")
-        try:
-            creds = self.task_credentials.current()
-        except Exception as exc:
-            raise TaskStartError(
-                f"ResourceInitializationError: unable to assume the task role "
-                f"{task.task_role_arn}: {_describe(exc)}"
-            ) from None
+        self.task_credentials = self._assume(task.task_role_arn, "task role")
+        creds = self.task_credentials.current()
         app = path_dispatcher(
             {
                 CREDENTIALS_PATH: create_credentials_app(
@@ -412,6 +429,7 @@ class LocalRuntime:
             self.task_credentials.rotate()
 
     def container_exit_code(self) -> int | None:
+        """The container's exit code once it has exited, else None."""
         return None if self.process is None else self.process.poll()
 
     def state(self) -> dict[str, Any]:
@@ -483,19 +501,12 @@ class LocalRuntime:
             try:
                 cleanup()
             except Exception as exc:  # keep stopping the rest
-                errors.append(f"{getattr(cleanup, '__qualname__', cleanup)}: {_describe(exc)}")
+                name = getattr(cleanup, "__qualname__", cleanup)
+                errors.append(f"{name}: {type(exc).__name__}: {exc}")
         if self.task is not None:
             self.task.stopped(reason)
         for error in errors:
             self.console.say(f"while stopping: {error}")
-
-
-def _describe(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict) and "Error" in response:
-        error = response["Error"]
-        return f"{error.get('Code', '')}: {error.get('Message', '')}"
-    return f"{type(exc).__name__}: {exc}"
 
 
 def _answers(url: str) -> bool:

@@ -44,6 +44,7 @@ class RuntimeProcess:
         self.state: dict[str, Any] = {}
 
     def start(self) -> RuntimeProcess:
+        """Start the runtime (none of the caller's AWS settings reach it); returns itself."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ECS_"))}
         env["PYTHONUNBUFFERED"] = "1"
@@ -75,6 +76,7 @@ class RuntimeProcess:
         return self.process.pid
 
     def output(self) -> str:
+        """Everything the runtime has printed so far."""
         try:
             return self.output_file.read_text(encoding="utf-8", errors="replace")
         except FileNotFoundError:
@@ -113,6 +115,7 @@ class RuntimeProcess:
             ) from None
 
     def send(self, signum: int) -> None:
+        """Send ``signum`` to the runtime, if it still runs."""
         assert self.process is not None
         with contextlib.suppress(ProcessLookupError):
             self.process.send_signal(signum)

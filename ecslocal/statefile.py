@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from artifacts.render import PROJECT_ROOT
+from ecslocal.environment import ISOLATION
 
 DEFAULT_STATE_FILE = PROJECT_ROOT / ".demo" / "state.json"
 
@@ -113,9 +114,5 @@ def export_lines(state: dict[str, Any]) -> list[str]:
     """Shell lines that make a shell see what the container sees (for ``eval "$(make demo-env)"``)."""
     lines = [f"unset {' '.join(TASK_SHELL_UNSET)}"]
     lines += [f"export {name}={shlex.quote(str(state[key]))}" for name, key in TASK_SHELL_VARIABLES]
-    lines += [
-        "export AWS_CONFIG_FILE=/dev/null",
-        "export AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-        "export AWS_EC2_METADATA_DISABLED=true",
-    ]
+    lines += [f"export {name}={shlex.quote(value)}" for name, value in ISOLATION.items()]
     return lines

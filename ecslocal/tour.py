@@ -4,20 +4,23 @@ Four runtimes start side by side, each in its own process with its own moto serv
 artifacts (steps 1-4), the same with static keys in the container (step 5), a task role without
 ``sqs:DeleteMessage`` (step 6) and an execution role with ``ssm:GetParameter`` instead of
 ``ssm:GetParameters`` (step 7). Every step prints what it did and what really came back, and says
-whether that is what the step expects. The exit status is 0 only when every step did.
+whether that is what the step expects. The exit status is 0 only when every step did; Ctrl-C or
+SIGTERM stops every runtime and exits 130.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import signal
 import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import boto3
@@ -26,9 +29,11 @@ from botocore.exceptions import ClientError
 from artifacts.render import EXECUTION_POLICY, POLICIES_DIR, TASK_POLICY
 from ecslocal.agent import aws_error_message
 from ecslocal.runtime_process import RuntimeProcess, RuntimeProcessError
+from service.identity.rules import static_keys_shadow_task_role
 
 SHORT_VISIBILITY_SECONDS = 2
 HTTP_TIMEOUT = 30
+EXIT_INTERRUPTED = 130
 
 
 class StepFailed(AssertionError):
@@ -37,9 +42,12 @@ class StepFailed(AssertionError):
 
 @dataclass
 class StepReport:
+    """What one step says it did and saw, printed under its title."""
+
     lines: list[str] = field(default_factory=list)
 
     def say(self, text: str) -> None:
+        """One line of the step's report."""
         self.lines.append(text)
 
 
@@ -120,11 +128,13 @@ def expect_denied(call: Callable[[], Any], action: str) -> str:
 
 
 def denial_names(body: Any, action: str) -> bool:
+    """Whether an error body names ``action``."""
     return action in json.dumps(body)
 
 
 # -- the steps --------------------------------------------------------------------------------------
 def step_whoami(main: dict[str, Any], out: StepReport) -> None:
+    """Step 1: ``/whoami`` names the task role's session for this task, from container-role."""
     status, body = http_json("GET", f"{main['service_url']}/whoami", main["api_key"])
     if status != 200:
         raise StepFailed(f"/whoami answered {status}: {body}")
@@ -138,6 +148,7 @@ def step_whoami(main: dict[str, Any], out: StepReport) -> None:
 
 
 def step_send_receive_confirm(main: dict[str, Any], out: StepReport) -> None:
+    """Step 2: send, confirm (receive and delete) and read back through the service."""
     url, key = main["service_url"], main["api_key"]
     status, sent = http_json("POST", f"{url}/messages", key, {"body": "tour: hello"})
     if status != 201:
@@ -164,6 +175,7 @@ def step_send_receive_confirm(main: dict[str, Any], out: StepReport) -> None:
 
 
 def step_task_role_cannot_read_secret(main: dict[str, Any], out: StepReport) -> None:
+    """Step 3: the task role is denied the API-key parameter; the execution role is not."""
     creds = task_role_credentials(main)
     ssm = aws_client(main, "ssm", creds)
     parameter = main["api_key_parameter"]
@@ -184,6 +196,7 @@ def step_task_role_cannot_read_secret(main: dict[str, Any], out: StepReport) -> 
 
 
 def step_execution_role_cannot_use_queues(main: dict[str, Any], out: StepReport) -> None:
+    """Step 4: the execution role is denied sending to and receiving from the queues."""
     sqs = aws_client(main, "sqs", execution_role_credentials(main, "tour-step-4"))
     queue = main["pending_queue_url"]
     denial = expect_denied(
@@ -198,6 +211,7 @@ def step_execution_role_cannot_use_queues(main: dict[str, Any], out: StepReport)
 
 
 def step_static_keys_shadow(static: dict[str, Any], out: StepReport) -> None:
+    """Step 5: static keys in the container win over the task role, and /whoami warns."""
     status, body = http_json("GET", f"{static['service_url']}/whoami", static["api_key"])
     if status != 200:
         raise StepFailed(f"/whoami answered {status}: {body}")
@@ -208,11 +222,12 @@ def step_static_keys_shadow(static: dict[str, Any], out: StepReport) -> None:
     out.say(f"warnings: {', '.join(c for c in codes if c) or 'none'}")
     if source != "env" or "assumed-role" in str(body.get("arn")):
         raise StepFailed("the static keys did not win over the task role")
-    if "STATIC_KEYS_SHADOW_TASK_ROLE" not in codes:
-        raise StepFailed("/whoami did not warn that static keys shadow the task role")
+    if static_keys_shadow_task_role.code not in codes:
+        raise StepFailed(f"/whoami did not warn {static_keys_shadow_task_role.code}")
 
 
 def step_missing_delete(no_delete: dict[str, Any], out: StepReport) -> None:
+    """Step 6: without sqs:DeleteMessage, confirm is a 403 and the message comes back."""
     url, key = no_delete["service_url"], no_delete["api_key"]
     operator_sqs = aws_client(no_delete, "sqs", no_delete["operator"])
     operator_sqs.set_queue_attributes(
@@ -246,6 +261,7 @@ def step_missing_delete(no_delete: dict[str, Any], out: StepReport) -> None:
 
 
 def step_missing_get_parameters(bad_exec: RuntimeProcess, out: StepReport) -> None:
+    """Step 7: with ssm:GetParameter instead of GetParameters, the task does not start."""
     code = bad_exec.wait_exit(timeout=90)
     reason = next(
         (line for line in bad_exec.output().splitlines() if "task stopped" in line and ":" in line),
@@ -307,8 +323,31 @@ STEPS = (
 )
 
 
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_all(runtimes: Iterable[RuntimeProcess]) -> None:
+    """Stop every runtime, all at once, shielded from a second Ctrl-C or SIGTERM.
+
+    Each runtime stops its task like ECS on SIGTERM; signalling them together means the slowest
+    one sets the pace, not the sum of them.
+    """
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        runtimes = list(runtimes)
+        for runtime in runtimes:
+            if runtime.process is not None:
+                runtime.send(signal.SIGTERM)
+        for runtime in runtimes:
+            runtime.stop()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def run_tour(runtime_args: tuple[str, ...] = ()) -> int:
-    """Run every step; 0 when each came out as expected."""
+    """Run every step; 0 when each came out as expected, 130 when interrupted."""
     workdir = Path(tempfile.mkdtemp(prefix="ecslocal-tour-"))
     runtimes = {
         "main": RuntimeProcess(workdir / "main", runtime_args, "the shipped task"),
@@ -333,6 +372,8 @@ def run_tour(runtime_args: tuple[str, ...] = ()) -> int:
     print("The tour starts four fresh local runtimes (moto with IAM enforcement, agent, endpoints,")
     print("gunicorn), each in its own process, and walks through what each role may do.\n")
     passed = 0
+    # SIGTERM unwinds like Ctrl-C, so the runtimes are stopped rather than left running.
+    previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
     try:
         for runtime in runtimes.values():
             runtime.start()
@@ -364,9 +405,12 @@ def run_tour(runtime_args: tuple[str, ...] = ()) -> int:
                 print(f"    {line}")
             print(f"    -> {'as expected' if ok else 'NOT as expected: ' + why}\n")
             passed += ok
+    except KeyboardInterrupt:
+        print("\nInterrupted: stopping every runtime.", flush=True)
+        return EXIT_INTERRUPTED
     finally:
-        for runtime in runtimes.values():
-            runtime.stop()
+        stop_all(runtimes.values())
+        signal.signal(signal.SIGTERM, previous_sigterm)
         shutil.rmtree(workdir, ignore_errors=True)
     total = len(STEPS)
     print(f"{passed} of {total} steps came out as expected.")

@@ -49,6 +49,7 @@ BAD_ARGUMENTS = [
     (["plan", "--taskdef", "/nonexistent/taskdef.json"], "no such file"),
     (["plan", "--cluster", "my cluster"], "bad cluster name 'my cluster'"),
     (["plan", "--wait-timeout", "0"], "--wait-timeout must be above 0"),
+    (["plan", "--wait-timeout", "nan"], "--wait-timeout must be above 0"),
     (["plan", "--profile", "no-such-profile"], "unknown profile 'no-such-profile'"),
 ]
 
@@ -71,6 +72,15 @@ def test_no_region_anywhere_is_named(offline, monkeypatch):
 
     assert result.code == 2
     assert "no region: pass --region" in result.err
+
+
+def test_an_unknown_aws_profile_from_the_environment_is_named(offline, monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "profile-from-the-shell")
+
+    result = run_cli("plan")
+
+    assert result.code == 2
+    assert "unknown profile 'profile-from-the-shell'" in result.err
 
 
 def test_bad_task_count_from_the_environment_is_named(offline, monkeypatch):

@@ -4,11 +4,13 @@ credentials endpoint at ECS's address. Nothing here starts a container."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import ipaddress
 import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from typing import Any
 
 import boto3
@@ -193,6 +195,33 @@ def test_the_bootstrap_and_endpoints_commands_are_ones_the_project_accepts(compo
     parsed = ecslocal_parser().parse_args(endpoints_argv[3:])  # an unknown flag exits here
     assert parsed.command == "endpoints"
     assert parsed.aws_endpoint == option(endpoints_argv, "--aws-endpoint")
+
+
+def distribution_name(requirement: str) -> str:
+    """``moto[server]>=5.2`` -> ``moto``, normalised as package indexes compare names."""
+    return re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_the_bootstrap_and_endpoints_code_needs_only_the_images_runtime_dependencies():
+    """Both run in the app's image, which holds requirements/runtime.txt and nothing more."""
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    runtime = {distribution_name(r) for r in project["dependencies"]}
+    dev_only = {distribution_name(r) for r in project["optional-dependencies"]["dev"]} - runtime
+    blocked = sorted(
+        module
+        for module, distributions in importlib.metadata.packages_distributions().items()
+        if all(distribution_name(d) in dev_only for d in distributions)
+    )
+    assert "moto" in blocked and "yaml" in blocked
+    script = (
+        f"import sys; sys.modules.update(dict.fromkeys({blocked!r}))\n"
+        "import ecsdeploy.cli, ecslocal.__main__, ecslocal.standalone\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT_ROOT, env=clean_env(), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.integration

@@ -28,6 +28,7 @@ def as_described(document: dict) -> dict:
         placementConstraints=[],
         registeredAt="2026-01-01T00:00:00Z",
         registeredBy="arn:aws:iam::123456789012:user/operator",
+        enableFaultInjection=False,
     )
     for volume in described["volumes"]:
         volume["host"] = {}
@@ -71,6 +72,10 @@ def give_cpu(doc):
     doc["containerDefinitions"][0]["cpu"] = 128
 
 
+def enable_fault_injection(doc):
+    doc["enableFaultInjection"] = True
+
+
 @pytest.mark.parametrize(
     ("change", "path"),
     [
@@ -81,6 +86,7 @@ def give_cpu(doc):
         (swap_task_role, "taskRoleArn"),
         (make_root_writable, "containerDefinitions[courier].readonlyRootFilesystem"),
         (give_cpu, "containerDefinitions[courier].cpu"),
+        (enable_fault_injection, "enableFaultInjection"),
     ],
 )
 def test_a_real_change_is_a_difference_at_its_path(rendered, change, path):

@@ -30,6 +30,15 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         (["run", "--port", "http"], "is not a port number"),
         (["demo", "--credentials-duration", "60"], "is not a session duration"),
         (["run", "--stop-timeout", "-1"], "is not a number of seconds"),
+        (["run", "--stop-timeout", "nan"], "is not a number of seconds"),
+        (["demo", "--ready-timeout", "inf"], "is not a number of seconds"),
+        (["run", "--service", "Courier_App"], "service name 'Courier_App'"),
+        (["demo", "--env=Dev"], "env name 'Dev'"),
+        (["run", "--region", "mars-1"], "region 'mars-1' is not an AWS region"),
+        (["run", "--taskdef", "/nonexistent/taskdef.json"], "no such file"),
+        (["run", "--dockerfile", "/nonexistent/Dockerfile"], "no such file"),
+        (["run", "--policies-dir", "/nonexistent/policies"], "no such directory"),
+        (["endpoints", "--aws-endpoint", "http://127.0.0.1:9", "--region", "x"], "region 'x'"),
         (["endpoints"], "--aws-endpoint"),
         (["nonsense"], "invalid choice"),
     ],
@@ -39,6 +48,24 @@ def test_bad_arguments_are_refused_with_exit_2(args, message):
     assert out.returncode == 2
     assert message in out.stderr
     assert "Traceback" not in out.stderr
+    assert "moto server at" not in out.stdout  # refused before anything started
+
+
+def test_a_bad_demo_port_in_the_environment_is_a_usage_error_of_run_only():
+    env = clean_env(COLUMNS="400", DEMO_PORT="http")
+    run = subprocess.run(
+        [sys.executable, "-m", "ecslocal", "run"],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert "'http' is not a port number" in run.stderr
+    assert "Traceback" not in run.stderr
+    other = subprocess.run(
+        [sys.executable, "-m", "ecslocal", "env", "--state-file", "/nonexistent/state.json"],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=60,
+    )  # fmt: skip
+    assert other.returncode == 1
+    assert "no local runtime is running" in other.stderr
 
 
 @pytest.mark.parametrize(
@@ -62,14 +89,17 @@ def test_env_without_a_running_demo_says_so_and_exits_1(tmp_path):
     assert out.stdout == ""
 
 
-def test_a_missing_task_definition_file_is_a_clear_start_error(tmp_path):
+def test_a_malformed_task_definition_is_a_clear_start_error(tmp_path):
+    taskdef = tmp_path / "taskdef.json"
+    taskdef.write_text("{not json", encoding="utf-8")
     out = run_cli(
-        "run", "--port", "0", "--taskdef", str(tmp_path / "nope.json"),
+        "run", "--port", "0", "--taskdef", str(taskdef),
         "--state-file", str(tmp_path / "state.json"),
     )  # fmt: skip
     assert out.returncode == 1
-    assert "nope.json: no such file" in out.stderr
+    assert out.stderr.startswith(f"ecslocal: {taskdef}")
     assert "Traceback" not in out.stderr + out.stdout
+    assert "moto server at" not in out.stdout  # found before anything started
 
 
 def test_every_command_is_listed_in_the_help():

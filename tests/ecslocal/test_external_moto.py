@@ -7,13 +7,20 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 import requests
 
 from artifacts.context import DeploymentContext
 from artifacts.render import PROJECT_ROOT
 from ecslocal.runtime_process import RuntimeProcess
-from tests.support.processes import clean_env, free_port, stop, wait_for_http
+from tests.support.processes import (
+    clean_env,
+    free_port,
+    moto_server_process,
+    stop,
+    wait_for_http,
+)
 
 pytestmark = pytest.mark.integration
 CONTEXT = DeploymentContext()
@@ -58,6 +65,28 @@ def test_run_uses_the_external_server_and_leaves_it_running(moto_endpoint, finis
     assert finished_run["whoami"]["credentials"]["source"] == "container-role"
     assert finished_run["exit_status"] == 0
     assert requests.get(f"{moto_endpoint}/moto-api/", timeout=10).status_code == 200
+
+
+def test_run_refuses_a_plain_moto_server_before_changing_anything_there(tmp_path):
+    with moto_server_process() as plain:
+        out = subprocess.run(
+            [sys.executable, "-m", "ecslocal", "run", "--port", "0", "--aws-endpoint", plain,
+             "--state-file", str(tmp_path / "state.json")],
+            capture_output=True, text=True, cwd=PROJECT_ROOT, env=clean_env(), timeout=60,
+        )  # fmt: skip
+        iam = boto3.client(
+            "iam",
+            endpoint_url=plain,
+            region_name=CONTEXT.region,
+            aws_access_key_id="AKIAANYKEY",
+            aws_secret_access_key="any",
+        )
+        assert iam.list_roles()["Roles"] == []  # not bootstrapped: still usable as it was
+    assert out.returncode == 1
+    assert "lacks the compatibility bridges" in out.stderr
+    assert "python -m ecslocal moto-server" in out.stderr
+    assert "Traceback" not in out.stderr + out.stdout
+    assert "<html" not in out.stderr + out.stdout
 
 
 def test_endpoints_serve_the_relative_uri_form_and_metadata(moto_endpoint, finished_run):

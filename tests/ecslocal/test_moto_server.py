@@ -11,17 +11,19 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import boto3
+import moto
 import pytest
 from moto import settings
 from moto.core import enable_iam_authentication
 
 from ecslocal import motocompat
-from ecslocal.bootstrap import enable_enforcement
-from ecslocal.moto_server import EmbeddedMoto, MotoServerError, main
+from ecslocal.bootstrap import enable_enforcement, require_bridges
+from ecslocal.moto_server import BRIDGES_PATH, EmbeddedMoto, MotoServerError, main
 from tests.ecslocal.motoprocess import bridged_moto_processes
 from tests.ecslocal.motoworld import ECS_TASKS, SERVICE_PRINCIPAL_TAG, outcome
 from tests.support.processes import free_port
@@ -151,6 +153,17 @@ def test_bad_address_is_a_clear_error(no_server_running: None, host: str, port: 
     with pytest.raises(MotoServerError, match="cannot listen on"):
         EmbeddedMoto(host, port).start()
     assert motocompat.installed() == ()
+
+
+def test_the_server_lists_its_bridges_for_a_runtime_that_checks_them(
+    no_server_running: None,
+) -> None:
+    with EmbeddedMoto() as server:
+        listing = json.loads(
+            urllib.request.urlopen(f"{server.endpoint}{BRIDGES_PATH}", timeout=10).read()  # noqa: S310
+        )
+        require_bridges(server.endpoint)  # passes: every bridge is there
+    assert listing == {"moto": moto.__version__, "bridges": list(motocompat.bridge_names())}
 
 
 def test_start_twice_and_endpoint_before_start_are_errors(no_server_running: None) -> None:

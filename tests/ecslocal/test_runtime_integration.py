@@ -173,7 +173,7 @@ def test_rotated_task_credentials_are_picked_up_without_a_failed_request(runtime
     whoami = api(state, "GET", "/whoami").json()
     assert whoami["credentials"]["access_key_id"].endswith(after[-4:])
     assert whoami["credentials"]["source"] == "container-role"
-    assert "task-role credentials rotated (generation 2" in runtime.output()
+    assert "task role credentials rotated (generation 2" in runtime.output()
 
 
 # -- metadata endpoint ------------------------------------------------------------------------------

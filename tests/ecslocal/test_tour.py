@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from artifacts.render import PROJECT_ROOT
-from ecslocal.tour import STEPS
-from tests.support.processes import clean_env
+from ecslocal.procs import read_stat
+from ecslocal.tour import EXIT_INTERRUPTED, STEPS
+from tests.ecslocal.motoprocess import read_line
+from tests.support.processes import clean_env, stop
 
 pytestmark = pytest.mark.integration
 
@@ -73,3 +78,56 @@ def test_step_seven_reads_like_the_ecs_stopped_reason(tour):
         r"is not authorized to perform: ssm:GetParameters on resource: arn:aws:ssm:",
         text,
     ), text
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (field 4 of /proc/<pid>/stat)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+                children.append(int(entry.name))
+    return children
+
+
+def gone(pid: int) -> bool:
+    stat = read_stat(pid)
+    return stat is None or stat.state == "Z"
+
+
+@pytest.mark.parametrize("how", ["sigterm to the tour", "ctrl-c to the terminal"])
+def test_an_interrupted_tour_stops_every_runtime_it_started(how):
+    tour = subprocess.Popen(
+        [sys.executable, "-m", "ecslocal", "tour"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=clean_env(PYTHONUNBUFFERED="1"),
+        start_new_session=True,  # its own process group, like a shell job
+    )
+    runtimes: list[int] = []
+    try:
+        while not read_line(tour).startswith("Step 1/"):  # printed once every runtime started
+            pass
+        runtimes = children_of(tour.pid)
+        assert len(runtimes) == 4
+        if how == "sigterm to the tour":
+            tour.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(tour.pid, signal.SIGINT)
+        out, err = tour.communicate(timeout=120)
+        left = [pid for pid in runtimes if not gone(pid)]
+    finally:
+        stop(tour)
+        for pid in runtimes:  # whatever the outcome, leave nothing running
+            if not gone(pid):
+                os.kill(pid, signal.SIGTERM)
+    assert left == []
+    assert tour.returncode == EXIT_INTERRUPTED, out + err
+    assert "Interrupted: stopping every runtime." in out
+    assert "Traceback" not in out + err
