@@ -142,7 +142,9 @@ def test_guard_fails_leaking_tests_and_the_run(tmp_path: Path) -> None:
             str(tmp_path / "test_inner.py"),
         ],
         cwd=tmp_path,
-        env=clean_env(PYTHONPATH=str(PROJECT_ROOT)),
+        # The short summary repeats each failure message unless the terminal is too narrow
+        # for it, so the width is fixed rather than taken from whoever runs the suite.
+        env=clean_env(PYTHONPATH=str(PROJECT_ROOT), COLUMNS="400"),
         capture_output=True,
         text=True,
         timeout=120,
@@ -151,13 +153,14 @@ def test_guard_fails_leaking_tests_and_the_run(tmp_path: Path) -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 1, output[-2000:]
     assert "3 failed, 3 passed" in output, output[-2000:]
-    assert output.count("a secret leaked into what this test saw") == 3
+    failures, _, summary = output.partition("short test summary info")
+    assert failures.count("a secret leaked into what this test saw") == 3, output[-2000:]
     for name in (
         "prints_an_issued_token",
         "logs_a_registered_key",
         "service_response_with_a_secret",
     ):
-        assert f"FAILED test_inner.py::test_{name}" in output
+        assert f"FAILED test_inner.py::test_{name}" in summary
     assert "secret guard: " in output and "late-secret" not in output
     assert "appeared in test_inner.py::test_prints_before_the_secret_is_known" in output
     assert "registered-api-key-0001" not in output and "response-secret-0001" not in output
