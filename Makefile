@@ -24,12 +24,14 @@ $(STAMP): requirements/dev.txt pyproject.toml
 
 install: $(STAMP) ## create .venv with the pinned runtime and development dependencies
 
-lock: ## regenerate requirements/*.txt from pyproject.toml (needs network)
+lock: ## regenerate requirements/*.txt from pyproject.toml and requirements/checkov.in (needs network)
 	@test -x $(BIN)/uv || $(PY) -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --no-header \
-	  --index-url https://pypi.org/simple -q -o requirements/runtime.txt
+	  -q -o requirements/runtime.txt
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
-	  --no-header --index-url https://pypi.org/simple -q -c requirements/runtime.txt -o requirements/dev.txt
+	  --no-header -q -c requirements/runtime.txt -o requirements/dev.txt
+	$(BIN)/uv pip compile requirements/checkov.in --python-version 3.11 --generate-hashes \
+	  --no-header -q -o requirements/checkov.txt
 
 lint: install ## ruff, hadolint, parliament
 	$(BIN)/ruff check .
