@@ -6,7 +6,8 @@ import pytest
 
 from artifacts.context import DeploymentContext
 from artifacts.render import render_artifacts
-from checker import Severity, run_checks
+from checker.engine import run_checks
+from checker.findings import Severity
 from checker.rules import RULES
 from checker.rules.base import Hit, Rule
 from checker.subject import TASK_DEFINITION
