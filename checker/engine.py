@@ -8,7 +8,8 @@ from pathlib import Path
 from artifacts.context import DeploymentContext
 from artifacts.render import POLICIES_DIR, TASKDEF_FILE, ArtifactSet, render_artifacts
 from checker.findings import Finding, Report, Severity, display_path
-from checker.rules import RULES, Hit, Rule
+from checker.rules.base import Hit, Rule
+from checker.ruleset import RULES
 from checker.subject import Subject
 from service.awscalls import AwsCall
 

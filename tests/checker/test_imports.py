@@ -45,7 +45,7 @@ def test_importing_a_checker_module_loads_no_rule_and_no_iam_database(module: st
 
 def test_the_engine_loads_the_rules_but_not_the_iam_database_until_a_lookup() -> None:
     loaded = loaded_after_import("checker.engine")
-    assert "checker.rules" in loaded
+    assert "checker.ruleset" in loaded
     assert "policy_sentry.shared.iam_data" not in loaded
 
 
