@@ -10,12 +10,13 @@ import pytest
 
 from artifacts.context import DeploymentContext
 from service.config import Settings
+from service.identity import rules as rules_module
 from service.identity.credentials import CredentialFacts
 from service.identity.ecs import EcsTask
 from service.identity.environment import EnvironmentFacts
 from service.identity.model import CallerIdentity, Expectations, Snapshot
 from service.identity.principal import Principal, parse_principal
-from service.identity.rules import RULES, evaluate
+from service.identity.rules import RULES, Rule, evaluate
 
 CONTEXT = DeploymentContext()
 REGION = CONTEXT.region
@@ -252,6 +253,20 @@ def test_a_healthy_task_has_no_warnings() -> None:
 def test_every_rule_has_a_case_that_fires_and_one_that_does_not() -> None:
     for code in RULES_BY_CODE:
         assert {fires for c, _s, fires in CASES if c == code} == {True, False}, code
+
+
+def test_every_defined_rule_is_listed_exactly_once() -> None:
+    defined = [value for value in vars(rules_module).values() if isinstance(value, Rule)]
+    assert sorted(r.code for r in defined) == sorted(r.code for r in RULES)
+
+
+@pytest.mark.parametrize("order", ["as listed", "reversed"])
+def test_the_report_order_is_the_order_of_the_rule_list(order: str) -> None:
+    # Every rule fires, so the warnings show the order the rules ran in.
+    rules = [replace(r, detect=lambda s: "It fires.") for r in RULES]
+    if order == "reversed":
+        rules.reverse()
+    assert [f.code for f in evaluate(HEALTHY, rules)] == [r.code for r in rules]
 
 
 def test_codes_are_unique_and_severities_known() -> None:
