@@ -1,7 +1,7 @@
 """The warnings of the identity report, one small rule each.
 
 A rule has a stable code, a severity and the fix text; its ``detect`` function looks at one
-:class:`Snapshot` and returns what is wrong (or None). The checker runs :data:`RULES`, the list at
+:class:`Snapshot` and returns what is wrong (or None). The checker runs :data:`WARNING_RULES`, the list at
 the end of this module, in order: the order of that list is the order of the report. Adding a
 warning is adding one rule here, listing it, and its test.
 """
@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from service.identity.credentials import CONTAINER_ROLE, INSTANCE_ROLE, RELATIVE_URI_VAR
-from service.identity.model import ERROR, SEVERITIES, WARNING, Finding, Snapshot
+from service.identity.model import ERROR, SEVERITIES, WARNING, IdentityWarning, Snapshot
 from service.identity.principal import ROOT
 
 # Under this many seconds left, the credentials are about to expire (botocore itself refreshes
@@ -23,7 +23,7 @@ Detector = Callable[[Snapshot], "str | None"]
 
 
 @dataclass(frozen=True)
-class Rule:
+class WarningRule:
     """A warning: ``detect`` states the problem, ``fix`` says what to do about it."""
 
     code: str
@@ -31,28 +31,30 @@ class Rule:
     fix: str
     detect: Detector
 
-    def check(self, snapshot: Snapshot) -> Finding | None:
+    def check(self, snapshot: Snapshot) -> IdentityWarning | None:
         """The finding for ``snapshot``, or None when the rule does not apply."""
         problem = self.detect(snapshot)
         if problem is None:
             return None
-        return Finding(self.code, self.severity, f"{problem} {self.fix}")
+        return IdentityWarning(self.code, self.severity, f"{problem} {self.fix}")
 
 
-def rule(code: str, severity: str, fix: str) -> Callable[[Detector], Rule]:
-    """Make the decorated detector the :class:`Rule` ``code``; it runs once listed in :data:`RULES`."""
+def rule(code: str, severity: str, fix: str) -> Callable[[Detector], WarningRule]:
+    """Make the decorated detector the :class:`WarningRule` ``code``; it runs once listed in :data:`WARNING_RULES`."""
     if severity not in SEVERITIES:
         raise ValueError(f"rule {code}: severity {severity!r} is not one of {SEVERITIES}")
 
-    def make(detect: Detector) -> Rule:
-        return Rule(code, severity, fix, detect)
+    def make(detect: Detector) -> WarningRule:
+        return WarningRule(code, severity, fix, detect)
 
     return make
 
 
-def evaluate(snapshot: Snapshot, rules: Sequence[Rule] | None = None) -> tuple[Finding, ...]:
-    """Run every rule of :data:`RULES` (or ``rules``) on ``snapshot``; the findings in list order."""
-    findings = (r.check(snapshot) for r in (RULES if rules is None else rules))
+def collect_warnings(
+    snapshot: Snapshot, rules: Sequence[WarningRule] | None = None
+) -> tuple[IdentityWarning, ...]:
+    """Run every rule of :data:`WARNING_RULES` (or ``rules``) on ``snapshot``; the findings in list order."""
+    findings = (r.check(snapshot) for r in (WARNING_RULES if rules is None else rules))
     return tuple(finding for finding in findings if finding is not None)
 
 
@@ -234,7 +236,7 @@ def ecs_metadata_unavailable(s: Snapshot) -> str | None:
 
 # Every warning, in report order: first whose credentials are used and whether they are the task
 # role's, then the region, then what is fragile but works today.
-RULES: tuple[Rule, ...] = (
+WARNING_RULES: tuple[WarningRule, ...] = (
     static_keys_shadow_task_role,
     no_task_role,
     not_using_task_role,

@@ -16,7 +16,7 @@ from service.identity.ecs import EcsTask
 from service.identity.environment import EnvironmentFacts
 from service.identity.model import CallerIdentity, Expectations, Snapshot
 from service.identity.principal import Principal, parse_principal
-from service.identity.rules import RULES, Rule, evaluate
+from service.identity.rules import WARNING_RULES, WarningRule, collect_warnings
 
 CONTEXT = DeploymentContext()
 REGION = CONTEXT.region
@@ -24,7 +24,7 @@ OTHER_REGION = "eu-west-1"
 TASK_ROLE = CONTEXT.task_role_name
 EXECUTION_ROLE = CONTEXT.execution_role_name
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
-RULES_BY_CODE = {r.code: r for r in RULES}
+RULES_BY_CODE = {r.code: r for r in WARNING_RULES}
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 README = PROJECT_ROOT / "README.md"
 
@@ -241,13 +241,13 @@ def test_rule_fires_exactly_when_its_condition_holds(
         assert finding.severity == rule.severity
         assert finding.message.endswith(rule.fix)
         assert len(finding.message) > len(rule.fix) + 10  # the problem is stated, then the fix
-        assert code in [f.code for f in evaluate(snapshot)]
+        assert code in [f.code for f in collect_warnings(snapshot)]
     else:
-        assert code not in [f.code for f in evaluate(snapshot)]
+        assert code not in [f.code for f in collect_warnings(snapshot)]
 
 
 def test_a_healthy_task_has_no_warnings() -> None:
-    assert evaluate(HEALTHY) == ()
+    assert collect_warnings(HEALTHY) == ()
 
 
 def test_every_rule_has_a_case_that_fires_and_one_that_does_not() -> None:
@@ -256,23 +256,23 @@ def test_every_rule_has_a_case_that_fires_and_one_that_does_not() -> None:
 
 
 def test_every_defined_rule_is_listed_exactly_once() -> None:
-    defined = [value for value in vars(rules_module).values() if isinstance(value, Rule)]
-    assert sorted(r.code for r in defined) == sorted(r.code for r in RULES)
+    defined = [value for value in vars(rules_module).values() if isinstance(value, WarningRule)]
+    assert sorted(r.code for r in defined) == sorted(r.code for r in WARNING_RULES)
 
 
 @pytest.mark.parametrize("order", ["as listed", "reversed"])
 def test_the_report_order_is_the_order_of_the_rule_list(order: str) -> None:
     # Every rule fires, so the warnings show the order the rules ran in.
-    rules = [replace(r, detect=lambda s: "It fires.") for r in RULES]
+    rules = [replace(r, detect=lambda s: "It fires.") for r in WARNING_RULES]
     if order == "reversed":
         rules.reverse()
-    assert [f.code for f in evaluate(HEALTHY, rules)] == [r.code for r in rules]
+    assert [f.code for f in collect_warnings(HEALTHY, rules)] == [r.code for r in rules]
 
 
 def test_codes_are_unique_and_severities_known() -> None:
-    assert len(RULES_BY_CODE) == len(RULES)
-    assert all(r.severity in ("error", "warning", "info") for r in RULES)
-    assert all(r.code == r.code.upper() and " " not in r.code for r in RULES)
+    assert len(RULES_BY_CODE) == len(WARNING_RULES)
+    assert all(r.severity in ("error", "warning", "info") for r in WARNING_RULES)
+    assert all(r.code == r.code.upper() and " " not in r.code for r in WARNING_RULES)
 
 
 @pytest.mark.parametrize(
@@ -294,7 +294,7 @@ def test_the_published_codes_keep_their_severity(code: str, severity: str) -> No
 
 def test_the_readme_documents_every_code() -> None:
     text = README.read_text()
-    for rule in RULES:
+    for rule in WARNING_RULES:
         assert f"`{rule.code}`" in text, rule.code
 
 
