@@ -26,7 +26,7 @@ EXECUTION_ROLE = CONTEXT.execution_role_name
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 RULES_BY_CODE = {r.code: r for r in WARNING_RULES}
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-README = PROJECT_ROOT / "README.md"
+IDENTITY_DOC = PROJECT_ROOT / "docs" / "identity.md"
 
 
 def identity(arn: str) -> CallerIdentity:
@@ -292,8 +292,14 @@ def test_the_published_codes_keep_their_severity(code: str, severity: str) -> No
     assert RULES_BY_CODE[code].severity == severity
 
 
-def test_the_readme_documents_every_code() -> None:
-    text = README.read_text()
+def test_the_identity_page_lists_the_warnings_in_report_order() -> None:
+    text = IDENTITY_DOC.read_text()
+    positions = [text.index(f"| `{rule.code}` |") for rule in WARNING_RULES]
+    assert positions == sorted(positions)
+
+
+def test_the_identity_page_documents_every_code() -> None:
+    text = IDENTITY_DOC.read_text()
     for rule in WARNING_RULES:
         assert f"`{rule.code}`" in text, rule.code
 
