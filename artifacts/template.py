@@ -269,10 +269,15 @@ def _roles(context: DeploymentContext, artifacts: ArtifactSet) -> dict[str, Any]
     trust = artifacts.trust_policy
     deny_iam = {
         "Version": "2012-10-17",
-        "Statement": [{"Sid": "NoIamFromTheTask", "Effect": "Deny", "Action": "iam:*", "Resource": "*"}],
-    }  # fmt: skip
+        "Statement": [
+            {"Sid": "NoIamFromTheTask", "Effect": "Deny", "Action": "iam:*", "Resource": "*"}
+        ],
+    }
     resources: dict[str, Any] = {}
-    for logical_id, name in ((EXECUTION_ROLE, context.execution_role_name), (TASK_ROLE, context.task_role_name)):  # fmt: skip
+    for logical_id, name in (
+        (EXECUTION_ROLE, context.execution_role_name),
+        (TASK_ROLE, context.task_role_name),
+    ):
         resources[logical_id] = {
             "Type": "AWS::IAM::Role",
             "Properties": {"RoleName": name, "AssumeRolePolicyDocument": copy.deepcopy(trust)},
@@ -297,7 +302,10 @@ def _roles(context: DeploymentContext, artifacts: ArtifactSet) -> dict[str, Any]
 
 def _queues(context: DeploymentContext) -> dict[str, Any]:
     key = _ref(PARAMETERS_KEY)
-    redrive = {"deadLetterTargetArn": _att("DeadLetterQueue", "Arn"), "maxReceiveCount": MAX_RECEIVE_COUNT}  # fmt: skip
+    redrive = {
+        "deadLetterTargetArn": _att("DeadLetterQueue", "Arn"),
+        "maxReceiveCount": MAX_RECEIVE_COUNT,
+    }
     return {
         "DeadLetterQueue": {
             "Type": "AWS::SQS::Queue",
@@ -345,8 +353,20 @@ def _container_port(artifacts: ArtifactSet) -> int:
 
 
 def _network(context: DeploymentContext, port: int) -> dict[str, Any]:
-    https_out = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0", "Description": "AWS APIs and ECR over HTTPS"}  # fmt: skip
-    to_tasks = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "DestinationSecurityGroupId": _ref("ServiceSecurityGroup"), "Description": "to the tasks"}  # fmt: skip
+    https_out = {
+        "IpProtocol": "tcp",
+        "FromPort": 443,
+        "ToPort": 443,
+        "CidrIp": "0.0.0.0/0",
+        "Description": "AWS APIs and ECR over HTTPS",
+    }
+    to_tasks = {
+        "IpProtocol": "tcp",
+        "FromPort": port,
+        "ToPort": port,
+        "DestinationSecurityGroupId": _ref("ServiceSecurityGroup"),
+        "Description": "to the tasks",
+    }
     return {
         "ServiceSecurityGroup": {
             "Type": "AWS::EC2::SecurityGroup",
@@ -381,7 +401,7 @@ def _network(context: DeploymentContext, port: int) -> dict[str, Any]:
                         "ToPort": p,
                         "CidrIp": "0.0.0.0/0",
                         "Description": "clients",
-                    }  # fmt: skip
+                    }
                     for p in (80, 443)
                 ],
                 "SecurityGroupEgress": [to_tasks],
@@ -455,7 +475,7 @@ def _network(context: DeploymentContext, port: int) -> dict[str, Any]:
                             "Protocol": "HTTPS",
                             "Port": "443",
                             "StatusCode": "HTTP_301",
-                        },  # fmt: skip
+                        },
                     }
                 ],
             },
@@ -508,7 +528,7 @@ def _service(context: DeploymentContext, port: int) -> dict[str, Any]:
                         "ContainerPort": port,
                         "TargetGroupArn": _ref("TargetGroup"),
                     }
-                ],  # fmt: skip
+                ],
                 _NO_VALUE,
             ),
         },
@@ -545,7 +565,12 @@ def _scaling(context: DeploymentContext) -> dict[str, Any]:
             "Stat": "Average",
         },
     }
-    per_task = {"Id": "backlogPerTask", "Label": "pending messages per running task", "Expression": "backlog / tasks", "ReturnData": True}  # fmt: skip
+    per_task = {
+        "Id": "backlogPerTask",
+        "Label": "pending messages per running task",
+        "Expression": "backlog / tasks",
+        "ReturnData": True,
+    }
     return {
         "ScalableTarget": {
             "Type": "AWS::ApplicationAutoScaling::ScalableTarget",
@@ -619,7 +644,7 @@ def build_template(
             "Properties": {
                 "AliasName": context.parameter_key_alias,
                 "TargetKeyId": _ref(PARAMETERS_KEY),
-            },  # fmt: skip
+            },
         },
         **_roles(context, artifacts),
         **_queues(context),
@@ -628,7 +653,7 @@ def build_template(
             "Properties": {
                 "LogGroupName": context.log_group,
                 "RetentionInDays": _ref("LogRetentionDays"),
-            },  # fmt: skip
+            },
         },
         # Retained on stack deletion: `make destroy` deletes it unless KEEP_IMAGES=1.
         "Repository": {
@@ -697,7 +722,9 @@ def render_template_text(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the template (or, with ``--check``, exit 1 if the committed one is stale)."""
-    parser = argparse.ArgumentParser(prog="python -m artifacts.template", description=__doc__.split("\n")[0])  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m artifacts.template", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
     parser.add_argument("--output", type=Path, default=TEMPLATE_FILE)
     args = parser.parse_args(argv)
