@@ -681,16 +681,58 @@ def build_template(
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"{DEFAULT_SERVICE}: a Fargate service with separate execution and task roles",
-        "Metadata": _metadata(),
         "Parameters": _parameters(),
         "Conditions": _CONDITIONS,
-        "Resources": sub(resources),
+        "Resources": sub(_with_skips(resources)),
         "Outputs": sub(_outputs(context)),
     }
 
 
-def _metadata() -> dict[str, Any]:
-    return {}
+# checkov findings the template accepts, each with its reason (written into the resource's
+# Metadata, where checkov reads them). cfn-lint has no findings to suppress.
+CHECKOV_SKIPS: dict[str, tuple[tuple[str, str], ...]] = {
+    "LogGroup": (
+        (
+            "CKV_AWS_158",
+            "CloudWatch Logs encrypts at rest by default; the service never logs secrets, and a key of its own would need a key policy for the logs service",
+        ),
+    ),
+    "Repository": (
+        (
+            "CKV_AWS_136",
+            "ECR encrypts images at rest (AES-256) by default; the image holds no secrets",
+        ),
+    ),
+    "LoadBalancerSecurityGroup": (
+        (
+            "CKV_AWS_260",
+            "a public load balancer: port 80 serves HTTP only without CertificateArn, and with one it only redirects to HTTPS",
+        ),
+    ),
+    "LoadBalancer": (
+        (
+            "CKV_AWS_91",
+            "access logs need an S3 bucket with a policy for the regional ELB account; left out of the reference, turn them on in production",
+        ),
+    ),
+    "HttpListener": (
+        (
+            "CKV_AWS_2",
+            "exists only without CertificateArn (condition HttpOnly); with a certificate the HTTPS listener serves and port 80 redirects",
+        ),
+        (
+            "CKV_AWS_103",
+            "plain HTTP listener, only without CertificateArn; the HTTPS listener uses TLS 1.2 or later",
+        ),
+    ),
+}
+
+
+def _with_skips(resources: dict[str, Any]) -> dict[str, Any]:
+    for logical_id, skips in CHECKOV_SKIPS.items():
+        metadata = resources[logical_id].setdefault("Metadata", {})
+        metadata["checkov"] = {"skip": [{"id": code, "comment": why} for code, why in skips]}
+    return resources
 
 
 class _Dumper(yaml.SafeDumper):
