@@ -212,6 +212,12 @@ def _parameters() -> dict[str, Any]:
             "AllowedPattern": _pattern(API_KEY_NAME_RE),
             "Description": "Name of the API-key SecureString below /<ServiceName>/<EnvName>/.",
         },
+        "CreateRepository": {
+            "Type": "String",
+            "Default": "true",
+            "AllowedValues": ["true", "false"],
+            "Description": "false when the ECR repository already exists (make push creates it).",
+        },
         "LogRetentionDays": {
             "Type": "Number",
             "Default": 30,
@@ -221,6 +227,7 @@ def _parameters() -> dict[str, Any]:
 
 
 _CONDITIONS = {
+    "CreateRepository": {"Fn::Equals": [_ref("CreateRepository"), "true"]},
     "HasImageUri": {"Fn::Not": [{"Fn::Equals": [_ref("ImageUri"), ""]}]},
     LOAD_BALANCED: {"Fn::Equals": [_ref(LOAD_BALANCED), "true"]},
     "HasCertificate": {
@@ -619,7 +626,7 @@ def _outputs(context: DeploymentContext) -> dict[str, Any]:
         "DeadLetterQueueUrl": {"Value": _ref("DeadLetterQueue")},
         "LogGroupName": {"Value": _ref("LogGroup")},
         "ApiKeyParameter": {"Value": context.api_key_parameter},
-        "RepositoryUri": {"Value": _att("Repository", "RepositoryUri")},
+        "RepositoryUri": {"Value": f"{context.ecr_registry}/{context.ecr_repository}"},
     }
 
 
@@ -655,9 +662,12 @@ def build_template(
                 "RetentionInDays": _ref("LogRetentionDays"),
             },
         },
-        # Retained on stack deletion: `make destroy` deletes it unless KEEP_IMAGES=1.
+        # Retained on stack deletion: `make destroy` deletes it unless KEEP_IMAGES=1. `make push`
+        # creates it when missing (an image must exist before the service starts); then
+        # CreateRepository=false leaves it out of the stack.
         "Repository": {
             "Type": "AWS::ECR::Repository",
+            "Condition": "CreateRepository",
             "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain",
             "Properties": {
