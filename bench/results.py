@@ -59,5 +59,7 @@ def format_table(document: Mapping[str, Mapping[str, object]]) -> str:
         value = figure["value"]
         shown = f"{value:.3g}" if isinstance(value, float) else str(value)
         met = {True: "yes", False: "NO", None: "-"}[figure["met"]]  # type: ignore[index]
-        lines.append(f"{name:<32} {shown:>12} {figure['unit']!s:<10} {figure['goal'] or '-':<10} {met}")
+        lines.append(
+            f"{name:<32} {shown:>12} {figure['unit']!s:<10} {figure['goal'] or '-':<10} {met}"
+        )
     return "\n".join(lines)

@@ -6,7 +6,7 @@ named bridge here. The bridges patch moto internals, so :func:`install` refuses 
 version; every bridge has a test that the bridged behaviour is right and a canary that fails when
 moto changes under it.
 
-Gaps that are documented and deliberately not bridged (README.md ("Limits of the local emulation")):
+Gaps that are documented and deliberately not bridged (docs/local-runtime.md, "Limits of the local emulation"):
 
 - ``Condition`` blocks are ignored (except ``sts:ExternalId``): the confused-deputy conditions of
   the trust policy and ``kms:ViaService`` are not evaluated;

@@ -1,7 +1,7 @@
 """The service's configuration, read from the environment once and validated at start-up.
 
 The variable names are the service's public interface: the task definition, the local runtime and
-the README use them.
+the docs (docs/operating.md) use them.
 """
 
 from __future__ import annotations

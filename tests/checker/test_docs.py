@@ -1,4 +1,4 @@
-"""The README section on the artifacts documents exactly the codes the checker reports."""
+"""docs/artifacts.md documents exactly the codes the checker reports."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from checker.engine import RULE_FAILED
 from checker.rules import RULES
 from tests.support.processes import PROJECT_ROOT
 
-DOC = PROJECT_ROOT / "README.md"
+DOC = PROJECT_ROOT / "docs" / "artifacts.md"
 
 
 def test_codes_table_lists_every_rule_with_its_severity() -> None:

@@ -703,7 +703,7 @@ def test_canary_pristine_moto_still_has_each_documented_limit(
 ) -> None:
     gap = pristine_moto_gaps["gaps"][limit]
     assert gap["present"], (
-        f"moto changed: revise the documented limit {limit} in the README's 'Limits of the local emulation' "
+        f"moto changed: revise the documented limit {limit} in docs/local-runtime.md, 'Limits of the local emulation' "
         f"(moto {pristine_moto_gaps['moto']} now does {gap['seen']})"
     )
 

@@ -25,7 +25,7 @@ EXECUTION_ROLE = CONTEXT.execution_role_name
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 RULES_BY_CODE = {r.code: r for r in RULES}
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-README = PROJECT_ROOT / "README.md"
+IDENTITY_DOC = PROJECT_ROOT / "docs" / "identity.md"
 
 
 def identity(arn: str) -> CallerIdentity:
@@ -277,8 +277,8 @@ def test_the_published_codes_keep_their_severity(code: str, severity: str) -> No
     assert RULES_BY_CODE[code].severity == severity
 
 
-def test_the_readme_documents_every_code() -> None:
-    text = README.read_text()
+def test_the_identity_page_documents_every_code() -> None:
+    text = IDENTITY_DOC.read_text()
     for rule in RULES:
         assert f"`{rule.code}`" in text, rule.code
 
