@@ -172,6 +172,17 @@ def follow(
         time.sleep(POLL_SECONDS)
 
 
+def failure_message(stack: dict[str, Any]) -> str:
+    """The first failing resource and its reason, from what :func:`follow` returned."""
+    failure = stack.get("FirstFailure")
+    if not failure:
+        return stack.get("StackStatusReason") or "no reason given"
+    return (
+        f"first failure {failure['LogicalResourceId']} ({failure['ResourceType']}): "
+        f"{failure.get('ResourceStatusReason') or 'no reason given'}"
+    )
+
+
 def deploy(aws: Aws, inputs: StackInputs, emit: Emit) -> int:
     """Create or update the stack with a change set, following its events to the end."""
     context = inputs.context
@@ -202,13 +213,7 @@ def deploy(aws: Aws, inputs: StackInputs, emit: Emit) -> int:
         raise DeployError(aws.explain(exc, f"stack {inputs.stack_name}")) from None
     status = stack["StackStatus"]
     if status not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
-        failure = stack.get("FirstFailure")
-        where = (
-            f"{failure['LogicalResourceId']} ({failure['ResourceType']}): {failure.get('ResourceStatusReason', '')}"
-            if failure
-            else stack.get("StackStatusReason", "no reason given")
-        )
-        raise DeployError(f"deploy failed ({status}): first failure {where}")
+        raise DeployError(f"deploy failed ({status}): {failure_message(stack)}")
     ensure_api_key(aws, context)
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     url = f" Service URL: {outputs['ServiceUrl']}" if "ServiceUrl" in outputs else ""
@@ -233,10 +238,8 @@ def destroy(aws: Aws, inputs: StackInputs, emit: Emit, *, keep_images: bool) -> 
             aws.client("cloudformation").delete_stack(StackName=stack_id)
             final = follow(aws, stack_id, seen, emit)
             if final["StackStatus"] != "DELETE_COMPLETE":
-                failure = final.get("FirstFailure") or {}
                 raise DeployError(
-                    f"destroy failed ({final['StackStatus']}): first failure "
-                    f"{failure.get('LogicalResourceId', '?')}: {failure.get('ResourceStatusReason', '')}"
+                    f"destroy failed ({final['StackStatus']}): {failure_message(final)}"
                 )
             emit(f"Deleted stack {inputs.stack_name}")
         if keep_images:

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 
 import boto3
 import pytest
 
 from artifacts import DeploymentContext
 from ecsdeploy.apikey import CREATED_BY_TAG
-from tests.support.processes import PROJECT_ROOT, clean_env, moto_server_process
+from tests.support.processes import PROJECT_ROOT, clean_env
 
 REGION = "us-east-1"
 # `-o install`: the tests never (re)install the virtualenv.
 MAKE = ["make", "--no-print-directory", "-s", "-o", "install"]
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with moto_server_process() as url:
-        yield url
 
 
 def client(endpoint: str, name: str, region: str = REGION):
