@@ -5,7 +5,7 @@ Commands:
   demo         the same, then print the service URL, the API key, who runs as what and curl commands
   env          print the export lines of a shell "inside the task" (needs a running demo)
   tour         start fresh runtimes and show, step by step, what each role may and may not do
-  endpoints    serve only the credentials and metadata endpoints (for a docker compose setup)
+  endpoints    serve only the credentials and metadata endpoints (for a container run by hand elsewhere)
   moto-server  start a moto server with the compatibility bridges (for --aws-endpoint)
 """
 
@@ -204,12 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     endpoints = commands.add_parser(
         "endpoints",
-        help="serve only the credentials and metadata endpoints (docker compose)",
+        help="serve only the credentials and metadata endpoints (a container run elsewhere)",
         description="Serve the ECS credentials endpoint in its RELATIVE_URI form "
         "(GET /v2/credentials/<ID>, no token: on ECS only the task reaches 169.254.170.2) and the "
         "task metadata endpoint v4 (GET /v4/<docker-id>[/task|/taskWithTags|/stats|/task/stats]). "
         "The role is assumed with the AWS credentials in this process's environment (the local "
-        "agent's keys), session name = the task id. In docker compose, give this container the "
+        "agent's keys), session name = the task id. For a container on a network of its own, give this process the "
         "address 169.254.170.2 and --listen 0.0.0.0:80, and the service container "
         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/<ID> and "
         "ECS_CONTAINER_METADATA_URI_V4=http://169.254.170.2/v4/<task-id>-1000000000 (SDKs only "

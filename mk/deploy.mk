@@ -3,7 +3,7 @@
 #   make plan    REGION=eu-west-1 SUBNETS=subnet-a,subnet-b [SECURITY_GROUPS=sg-x] [TAG=...]
 #   make deploy  (same variables) [WAIT=0] [MIN_TASKS=1 MAX_TASKS=4] [PUBLIC_IP=1] [PRINT_CLI=1]
 #   make destroy REGION=eu-west-1 [YES=1]
-#   make image / make push [TAG=...]
+#   make push [TAG=...]   (make image: mk/image.mk)
 REGION ?=
 IMAGE ?=
 # Tags are immutable in the repository: each commit gets its own.
@@ -44,9 +44,6 @@ deploy: install ## create/update the service in AWS and wait (REGION, SUBNETS, W
 
 destroy: install ## delete what deploy created, nothing else (YES=1 skips the prompt)
 	$(PY) -m ecsdeploy destroy $(DEPLOY_COMMON) $(DEPLOY_WAIT) $(DEPLOY_PRINT) $(if $(filter 1,$(YES)),--yes)
-
-image: install ## docker build -f docker/Dockerfile . (needs a Docker engine; TAG)
-	$(PY) -m ecsdeploy image $(DEPLOY_COMMON) --image-tag "$(TAG)"
 
 push: install ## push the image to the service's ECR repository (needs Docker; TAG)
 	$(PY) -m ecsdeploy push $(DEPLOY_COMMON) --image-tag "$(TAG)"
