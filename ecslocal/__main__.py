@@ -31,6 +31,7 @@ from artifacts.context import (
 from artifacts.render import DOCKERFILE, POLICIES_DIR, TASKDEF_FILE
 from ecslocal.console import Console
 from ecslocal.credentials import DEFAULT_SESSION_SECONDS, MIN_SESSION_SECONDS
+from ecslocal.engines import ENGINES, PROCESS_ENGINE
 from ecslocal.environment import ISOLATION
 from ecslocal.statefile import DEFAULT_STATE_FILE, StateFileError, export_lines, read_state
 
@@ -165,6 +166,13 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also put long-lived access keys (the local operator's) in the container's "
         "environment, as a mistaken task definition would: they shadow the task role",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=os.environ.get("ENGINE") or PROCESS_ENGINE,
+        help="run the container as a process (default; no Docker needed) or as a real container of "
+        "the image, built when missing or stale (default: $ENGINE or process)",
     )
     parser.add_argument(
         "--ready-timeout",
@@ -321,6 +329,7 @@ def run_runtime(args: argparse.Namespace, banner: str) -> int:
         stop_timeout=args.stop_timeout,
         static_keys=args.static_keys,
         ready_timeout=args.ready_timeout,
+        engine=args.engine,
     )
     runtime = LocalRuntime(options, console)
     signals = _Signals()

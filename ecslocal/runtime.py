@@ -54,9 +54,18 @@ from ecslocal.credentials import (
 )
 from ecslocal.credentials_endpoint import CREDENTIALS_PATH, create_credentials_app
 from ecslocal.dockerfile import DockerfileError, ImageConfig, read_dockerfile
+from ecslocal.engine_docker import (
+    DockerContainer,
+    DockerHealthFollower,
+    TaskLabels,
+    run_arguments,
+    write_env_file,
+)
+from ecslocal.engines import DOCKER_ENGINE, PROCESS_ENGINE
 from ecslocal.environment import TaskEndpoints, container_environment
 from ecslocal.health import CheckResult, HealthCheckError, HealthCheckSpec, HealthMonitor
 from ecslocal.httpserve import ServedApp
+from ecslocal.image import LOCAL_IMAGE, ImageError, ensure_image
 from ecslocal.launcher import DEFAULT_STOP_TIMEOUT, ContainerProcess, LaunchError, container_command
 from ecslocal.logship import LogShipper
 from ecslocal.metadata_endpoint import METADATA_PREFIX, create_metadata_app
@@ -93,6 +102,7 @@ class RuntimeOptions:
     static_keys: bool = False
     health_start_interval: float = 1.0
     ready_timeout: float = 60.0
+    engine: str = PROCESS_ENGINE
 
 
 def check_port_free(port: int, host: str = "127.0.0.1") -> None:
@@ -132,13 +142,13 @@ class LocalRuntime:
         self.account: Any = None
         self.task: LocalTask | None = None
         self.container: Container | None = None
-        self.process: ContainerProcess | None = None
+        self.process: ContainerProcess | DockerContainer | None = None
         self.task_credentials: RotatingCredentials | None = None
         self.execution_credentials: RotatingCredentials | None = None
         self.prepared: PreparedContainer | None = None
         self.endpoints: ServedApp | None = None
         self.shipper: LogShipper | None = None
-        self.monitor: HealthMonitor | None = None
+        self.monitor: HealthMonitor | DockerHealthFollower | None = None
         self._cleanups: list[Callable[[], None]] = []
         self._output_tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
         self._health_changed = threading.Condition()
@@ -348,6 +358,9 @@ class LocalRuntime:
         )
 
     def _launch(self) -> None:
+        if self.options.engine == DOCKER_ENGINE:
+            self._launch_docker()
+            return
         assert self.task is not None and self.container is not None
         task, container = self.task, self.container
         try:
@@ -378,6 +391,49 @@ class LocalRuntime:
                 self._on_health,
                 start_interval=self.options.health_start_interval,
             ).start()
+            self._cleanups.append(self.monitor.stop)
+
+    def _launch_docker(self) -> None:
+        """The task's container as a real container of the image (built when missing or stale)."""
+        assert self.task is not None and self.container is not None
+        task, container = self.task, self.container
+        try:
+            if ensure_image(LOCAL_IMAGE, say=self.console.say):
+                self.console.say(f"image {LOCAL_IMAGE} built")
+            image = read_dockerfile(self.options.dockerfile)
+            env = self._environment(image)
+            # The image sets its own PATH and HOME; the host's venv and home mean nothing inside it.
+            for name in ("PATH", "HOME"):
+                env.pop(name, None)
+            name = f"ecslocal-{task.task_id}-{container.name}"
+            args = run_arguments(
+                task.task_definition,
+                container.definition,
+                image=LOCAL_IMAGE,
+                name=name,
+                labels=TaskLabels(
+                    task_arn=task.task_arn,
+                    container_name=container.name,
+                    cluster=task.cluster_arn,
+                    family=task.family,
+                    revision=task.revision,
+                ),
+                env_file=write_env_file(self._workdir / "container.env", env),
+            )
+        except (DockerfileError, LaunchError, ImageError) as exc:
+            raise TaskStartError(f"CannotStartContainerError: {exc}") from None
+        task.container_created(container)
+        docker_container = DockerContainer(args, name, self._on_output)
+        self.process = docker_container
+        self._cleanups.append(self._stop_container)
+        try:
+            pid = docker_container.start()
+        except LaunchError as exc:
+            raise TaskStartError(f"CannotStartContainerError: {exc}") from None
+        task.container_started(container, pid)
+        self.console.say(f"container {container.name} started: docker container {name} (pid {pid})")
+        if container.has_health_check:
+            self.monitor = DockerHealthFollower(docker_container, self._on_health).start()
             self._cleanups.append(self.monitor.stop)
 
     def _on_output(self, stream: str, line: str) -> None:
