@@ -189,12 +189,20 @@ class LocalRuntime:
         self._create_task()
         self._run_agent()
         self._serve_endpoints()
+        # Written before the container can answer, so `make demo-env` works as soon as /readyz does;
+        # "ready" turns true once the container is healthy (what the tour and the tests wait for).
+        self._write_state(ready=False)
         self._launch()
         self._wait_until_ready()
-        if options.state_file is not None:
-            write_state(options.state_file, self.state())
+        self._write_state(ready=True)
+
+    def _write_state(self, ready: bool) -> None:
+        path = self.options.state_file
+        if path is None:
+            return
+        write_state(path, {**self.state(), "ready": ready})
+        if not ready:
             pid = os.getpid()
-            path = options.state_file
             self._cleanups.append(lambda: remove_state(path, pid))
 
     def _start_aws(self) -> None:
