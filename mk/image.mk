@@ -7,12 +7,9 @@ PYTHON_IMAGE ?=
 LOCAL_IMAGE ?= courier:local
 export PYTHON_IMAGE
 
-.PHONY: image engine
+.PHONY: image
 
 image: install ## docker build the service image as courier:local and courier:TAG (PYTHON_IMAGE)
 	docker build --network host $(if $(PYTHON_IMAGE),--build-arg PYTHON_IMAGE="$(PYTHON_IMAGE)") \
 	  --label org.courier.context-hash="$$($(PY) -m ecslocal.image hash)" \
 	  -f docker/Dockerfile -t "$(LOCAL_IMAGE)" -t "courier:$(TAG)" .
-
-engine: ## as root: install docker.io + debootstrap, start dockerd, make the PYTHON_IMAGE base
-	$(if $(PYTHON_IMAGE),PYTHON_IMAGE="$(PYTHON_IMAGE)") docker/engine.sh all
