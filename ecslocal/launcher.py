@@ -11,6 +11,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -44,8 +45,27 @@ def container_command(definition: Mapping[str, Any], image: ImageConfig) -> tupl
     return argv
 
 
+# Systemd socket activation, which gunicorn honours: the listening socket is fd 3 and LISTEN_PID
+# must be the server's own pid, which only a shim that then execs the server can know in advance.
+SD_LISTEN_FDS_START = 3
+_ACTIVATE = (
+    "import os, sys; os.dup2(int(sys.argv[1]), 3); "
+    "os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS='1'); "
+    "os.execvp(sys.argv[2], sys.argv[2:])"
+)
+
+
+def socket_activated(argv: Sequence[str], fd: int) -> tuple[str, ...]:
+    """``argv`` run with the listening socket ``fd`` handed over (systemd socket activation)."""
+    return (sys.executable, "-c", _ACTIVATE, str(fd), *argv)
+
+
 class ContainerProcess:
-    """One container's process (group) and the threads that read its output."""
+    """One container's process (group) and the threads that read its output.
+
+    With ``listen_fd`` the process gets that already bound socket instead of binding its port itself,
+    so nothing can take the port between choosing it and listening on it.
+    """
 
     def __init__(
         self,
@@ -53,8 +73,10 @@ class ContainerProcess:
         env: Mapping[str, str],
         cwd: Path,
         on_output: Callable[[str, str], None],
+        listen_fd: int | None = None,
     ) -> None:
         self.argv = tuple(argv)
+        self._listen_fd = listen_fd
         self._env = dict(env)
         self._cwd = cwd
         self._on_output = on_output
@@ -70,8 +92,12 @@ class ContainerProcess:
     def start(self) -> int:
         """Start the command; its pid (also its process group id)."""
         try:
+            argv, pass_fds = self.argv, ()
+            if self._listen_fd is not None:
+                argv, pass_fds = socket_activated(self.argv, self._listen_fd), (self._listen_fd,)
             self._process = subprocess.Popen(
-                self.argv,
+                argv,
+                pass_fds=pass_fds,
                 env=self._env,
                 cwd=self._cwd,
                 stdin=subprocess.DEVNULL,

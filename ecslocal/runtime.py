@@ -121,11 +121,12 @@ def check_port_free(port: int, host: str = "127.0.0.1") -> None:
                 raise
 
 
-def pick_free_port(host: str = "127.0.0.1") -> int:
-    """A port on ``host`` that was free a moment ago (``--port 0``)."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+def reserve_listener(host: str = "127.0.0.1") -> socket.socket:
+    """A listening socket on a free port of ``host`` (``--port 0``), held until handed over."""
+    sock = socket.socket()
+    sock.bind((host, 0))
+    sock.listen(128)
+    return sock
 
 
 class LocalRuntime:
@@ -153,6 +154,7 @@ class LocalRuntime:
         self._output_tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
         self._health_changed = threading.Condition()
         self._stopped = False
+        self._listener: socket.socket | None = None
         self._workdir = Path(tempfile.mkdtemp(prefix="ecslocal-"))
         self._cleanups.append(lambda: _remove_tree(self._workdir))
 
@@ -175,7 +177,10 @@ class LocalRuntime:
                     "stop it first (Ctrl-C in its terminal)"
                 )
         if self.port == 0:
-            self.port = pick_free_port()
+            # Kept open and handed to the container (process engine): no other process can take it.
+            self._listener = reserve_listener()
+            self._cleanups.append(self._listener.close)
+            self.port = self._listener.getsockname()[1]
         else:
             check_port_free(self.port)
         # Unreadable or malformed artifacts stop here, before moto starts; bootstrap renders them
@@ -378,7 +383,8 @@ class LocalRuntime:
         except (DockerfileError, LaunchError) as exc:
             raise TaskStartError(f"CannotStartContainerError: {exc}") from None
         task.container_created(container)
-        self.process = ContainerProcess(argv, env, PROJECT_ROOT, self._on_output)
+        listen_fd = None if self._listener is None else self._listener.fileno()
+        self.process = ContainerProcess(argv, env, PROJECT_ROOT, self._on_output, listen_fd)
         try:
             pid = self.process.start()
         except LaunchError as exc:
@@ -431,6 +437,10 @@ class LocalRuntime:
         except (DockerfileError, LaunchError, ImageError) as exc:
             raise TaskStartError(f"CannotStartContainerError: {exc}") from None
         task.container_created(container)
+        if self._listener is not None:
+            # A container cannot be handed a socket of this process: the port is free again from
+            # here until the container binds it (process engine only is race-free).
+            self._listener.close()
         docker_container = DockerContainer(args, name, self._on_output)
         self.process = docker_container
         self._cleanups.append(self._stop_container)

@@ -103,3 +103,36 @@ def test_a_command_that_does_not_exist_is_a_launch_error(tmp_path):
     process = ContainerProcess(["/nonexistent/binary"], {}, tmp_path, lambda s, line: None)
     with pytest.raises(LaunchError, match="cannot start"):
         process.start()
+
+
+def test_a_reserved_socket_is_handed_over_as_systemd_fd_3(tmp_path):
+    """The command gets the runtime's already bound socket (gunicorn honours LISTEN_FDS)."""
+    import socket
+
+    from ecslocal.runtime import reserve_listener
+
+    listener = reserve_listener()
+    port = listener.getsockname()[1]
+    script = (
+        "import os, socket; "
+        "assert os.environ['LISTEN_PID'] == str(os.getpid()), 'LISTEN_PID is not my pid'; "
+        "s = socket.socket(fileno=3); print('fds', os.environ['LISTEN_FDS'], s.getsockname()[1])"
+    )
+    lines: list[str] = []
+    process = ContainerProcess(
+        [sys.executable, "-c", script],
+        {"PATH": os.environ["PATH"]},
+        tmp_path,
+        lambda _stream, line: lines.append(line),
+        listen_fd=listener.fileno(),
+    )
+    process.start()
+    try:
+        assert process.wait(timeout=20) == 0, lines
+        process.stop(1)
+        assert lines == [f"fds 1 {port}"]
+        # Still bound by this process: nobody else could have taken the port meanwhile.
+        with pytest.raises(OSError), socket.socket() as other:
+            other.bind(("127.0.0.1", port))
+    finally:
+        listener.close()
