@@ -60,6 +60,33 @@ def socket_activated(argv: Sequence[str], fd: int) -> tuple[str, ...]:
     return (sys.executable, "-c", _ACTIVATE, str(fd), *argv)
 
 
+def task_user(definition: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The container definition's numeric ``user`` (``uid`` or ``uid:gid``); None without one or
+    for a user name (only the image's /etc/passwd could resolve it)."""
+    user = str(definition.get("user") or "")
+    uid, _, gid = user.partition(":")
+    if not uid.isdigit() or (gid and not gid.isdigit()):
+        return None
+    return int(uid), int(gid or uid)
+
+
+def why_not_switch_user(interpreter: Path, tree: Path) -> str | None:
+    """Why the process engine cannot run the command as another uid here; None when it can.
+
+    It must be root, and any user must be able to run the interpreter (a Python under a private
+    home, such as pyenv's in /root, cannot) and read the project tree.
+    """
+    if os.geteuid() != 0:
+        return "the runtime does not run as root"
+    for path, need in ((interpreter.resolve(), 0o005), (tree.resolve(), 0o005)):
+        for part in (path, *path.parents):
+            mode = part.stat().st_mode
+            bits = need if part == path else 0o001
+            if mode & bits != bits:
+                return f"other users cannot reach {part}"
+    return None
+
+
 class ContainerProcess:
     """One container's process (group) and the threads that read its output.
 
@@ -74,8 +101,10 @@ class ContainerProcess:
         cwd: Path,
         on_output: Callable[[str, str], None],
         listen_fd: int | None = None,
+        run_as: tuple[int, int] | None = None,
     ) -> None:
         self.argv = tuple(argv)
+        self._run_as = run_as
         self._listen_fd = listen_fd
         self._env = dict(env)
         self._cwd = cwd
@@ -98,6 +127,7 @@ class ContainerProcess:
             self._process = subprocess.Popen(
                 argv,
                 pass_fds=pass_fds,
+                **_as_user(self._run_as),
                 env=self._env,
                 cwd=self._cwd,
                 stdin=subprocess.DEVNULL,
@@ -163,3 +193,10 @@ class ContainerProcess:
 def _signal_group(pgid: int, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signum)
+
+
+def _as_user(run_as: tuple[int, int] | None) -> dict[str, Any]:
+    """``subprocess.Popen`` arguments that run the child as ``(uid, gid)`` with no other groups."""
+    if run_as is None:
+        return {}
+    return {"user": run_as[0], "group": run_as[1], "extra_groups": []}

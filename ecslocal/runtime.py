@@ -66,7 +66,14 @@ from ecslocal.environment import TaskEndpoints, container_environment
 from ecslocal.health import CheckResult, HealthCheckError, HealthCheckSpec, HealthMonitor
 from ecslocal.httpserve import ServedApp
 from ecslocal.image import LOCAL_IMAGE, ImageError, ensure_image
-from ecslocal.launcher import DEFAULT_STOP_TIMEOUT, ContainerProcess, LaunchError, container_command
+from ecslocal.launcher import (
+    DEFAULT_STOP_TIMEOUT,
+    ContainerProcess,
+    LaunchError,
+    container_command,
+    task_user,
+    why_not_switch_user,
+)
 from ecslocal.logship import LogShipper
 from ecslocal.metadata_endpoint import METADATA_PREFIX, create_metadata_app
 from ecslocal.roles import role_issuer, role_session
@@ -384,7 +391,19 @@ class LocalRuntime:
             raise TaskStartError(f"CannotStartContainerError: {exc}") from None
         task.container_created(container)
         listen_fd = None if self._listener is None else self._listener.fileno()
-        self.process = ContainerProcess(argv, env, PROJECT_ROOT, self._on_output, listen_fd)
+        run_as = task_user(container.definition)
+        blocked = why_not_switch_user(Path(sys.executable), PROJECT_ROOT) if run_as else None
+        if run_as is not None and blocked is not None:
+            self.console.say(f"task user {run_as[0]}:{run_as[1]} not applied: {blocked}")
+            run_as = None
+        if run_as is not None:
+            # The container's HOME lives in the runtime's private directory: the task's user owns it.
+            for path in (self._workdir, self._workdir / "home"):
+                os.chown(path, *run_as)
+            self.console.say(f"container runs as uid:gid {run_as[0]}:{run_as[1]} (task user)")
+        self.process = ContainerProcess(
+            argv, env, PROJECT_ROOT, self._on_output, listen_fd=listen_fd, run_as=run_as
+        )
         try:
             pid = self.process.start()
         except LaunchError as exc:
@@ -404,6 +423,7 @@ class LocalRuntime:
                 PROJECT_ROOT,
                 self._on_health,
                 start_interval=self.options.health_start_interval,
+                run_as=run_as,
             ).start()
             self._cleanups.append(self.monitor.stop)
 

@@ -136,3 +136,39 @@ def test_a_reserved_socket_is_handed_over_as_systemd_fd_3(tmp_path):
             other.bind(("127.0.0.1", port))
     finally:
         listener.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching to the task's uid needs root")
+def test_as_root_the_command_runs_as_the_task_definitions_user(tmp_path):
+    from ecslocal.launcher import task_user
+
+    run_as = task_user({"user": "10001:10001"})
+    assert run_as == (10001, 10001)
+    tmp_path.chmod(0o755)
+    lines: list[str] = []
+    code = "import os; print(os.getuid(), os.getgid(), os.getgroups())"
+    process = ContainerProcess(
+        ["/usr/bin/python3", "-c", code],
+        {"PATH": "/usr/bin:/bin"},
+        tmp_path,
+        lambda _stream, line: lines.append(line),
+        run_as=run_as,
+    )
+    process.start()
+    assert process.wait(timeout=20) == 0, lines
+    process.stop(1)
+    assert lines == ["10001 10001 []"]
+
+
+def test_a_private_interpreter_is_named_as_the_reason_not_to_switch_user(tmp_path):
+    from ecslocal.launcher import why_not_switch_user
+
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    interpreter = private / "python"
+    interpreter.write_text("")
+    interpreter.chmod(0o755)
+    reason = why_not_switch_user(interpreter, tmp_path)
+    assert reason is not None
+    if os.geteuid() == 0:
+        assert str(private) in reason
