@@ -16,7 +16,7 @@ from artifacts.loader import ArtifactError
 from artifacts.render import POLICIES_DIR, TASKDEF_FILE, render_artifacts
 from checker.engine import CallsLoader, run_checks
 from checker.output import as_json, as_text
-from checker.rules import RULES
+from checker.ruleset import RULES
 from service.awscalls import AwsCall
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2

@@ -11,7 +11,7 @@ import warnings
 from dataclasses import dataclass
 
 from artifacts.render import ArtifactSet, dumps
-from checker.engine import display_path
+from checker.findings import display_path
 
 with warnings.catch_warnings():
     # parliament imports pkg_resources, which warns about its own deprecation on import.

@@ -55,9 +55,9 @@ VERIFIED_MOTO_VERSION = "5.2.5"
 SERVICE_PRINCIPAL_TAG = "ecslocal:service-principal"
 
 # One authorisation check: (IAM action, resource ARN).
-Check = tuple[str, str]
+AuthorizationCheck = tuple[str, str]
 # Turns the checks moto would make for a request into the checks AWS makes.
-Rewrite = Callable[[BaseResponse, list[Check]], list[Check]]
+Rewrite = Callable[[BaseResponse, list[AuthorizationCheck]], list[AuthorizationCheck]]
 
 
 class MotoVersionError(RuntimeError):
@@ -83,7 +83,7 @@ class _BridgedIAMRequest(IAMRequest):
         super().__init__(**kwargs)
 
     def check_action_permitted(self, resource: str) -> None:
-        checks: list[Check] = [(self._action, resource)]
+        checks: list[AuthorizationCheck] = [(self._action, resource)]
         for rewrite in _rewrites.get(type(self._response), ()):
             checks = rewrite(self._response, checks)
         for action, arn in checks:
@@ -174,9 +174,11 @@ def _scope_resources(resolve: Callable[[BaseResponse, str], list[str] | None]) -
     the caller needs the action on each (GetParameters on several names).
     """
 
-    def rewrite(response: BaseResponse, checks: list[Check]) -> list[Check]:
+    def rewrite(
+        response: BaseResponse, checks: list[AuthorizationCheck]
+    ) -> list[AuthorizationCheck]:
         operation = response._get_action()
-        scoped: list[Check] = []
+        scoped: list[AuthorizationCheck] = []
         for action, resource in checks:
             ours = resource == "*" and action.endswith(f":{operation}")
             arns = resolve(response, operation) if ours else None
@@ -232,7 +234,9 @@ def _ssm_resources(response: BaseResponse, operation: str) -> list[str] | None:
     return None
 
 
-def _ssm_decrypt_checks(response: BaseResponse, checks: list[Check]) -> list[Check]:
+def _ssm_decrypt_checks(
+    response: BaseResponse, checks: list[AuthorizationCheck]
+) -> list[AuthorizationCheck]:
     """Add ``kms:Decrypt`` on the customer-managed key of each SecureString read with decryption.
 
     AWS decrypts on the caller's behalf, so the caller needs ``kms:Decrypt`` on the parameter's key
@@ -380,7 +384,9 @@ _SQS_BATCH_ACTIONS = {
 }
 
 
-def _sqs_singular_actions(response: BaseResponse, checks: list[Check]) -> list[Check]:
+def _sqs_singular_actions(
+    response: BaseResponse, checks: list[AuthorizationCheck]
+) -> list[AuthorizationCheck]:
     return [(_SQS_BATCH_ACTIONS.get(action, action), resource) for action, resource in checks]
 
 

@@ -104,7 +104,7 @@ def _schemas() -> dict[str, Any]:
                 "message": {"type": "string"},
             },
         },
-        "IdentityError": {
+        "IdentityErrorWithWarnings": {
             "allOf": [
                 _ref("Error"),
                 {
@@ -471,7 +471,7 @@ def operations() -> dict[str, dict[str, dict[str, Any]]]:
                 "responses": {
                     "200": _json(_ref("Identity"), "The credential checker's report."),
                     "503": _json(
-                        _ref("IdentityError"),
+                        _ref("IdentityErrorWithWarnings"),
                         "No credentials found, or STS unavailable; the warnings still apply.",
                     ),
                     **_errors("500"),

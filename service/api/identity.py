@@ -6,13 +6,8 @@ from typing import Any
 
 from flask import Blueprint
 
-from service.errors import CredentialsUnavailable, IdentityUnavailable, ServiceError
-from service.identity import (
-    IdentityError,
-    NoCredentialsError,
-    report_to_dict,
-    warnings_to_dicts,
-)
+from service.errors import IdentityUnavailable
+from service.identity import report_to_dict, warnings_to_dicts
 from service.state import current_state
 
 identity = Blueprint("identity", __name__)
@@ -23,9 +18,7 @@ def whoami() -> dict[str, Any]:
     """The identity this process holds, its credential source and what is wrong with it."""
     try:
         report = current_state().checker.report()
-    except IdentityError as error:
-        cls: type[ServiceError] = (
-            CredentialsUnavailable if isinstance(error, NoCredentialsError) else IdentityUnavailable
-        )
-        raise cls(error.message).with_payload(warnings=warnings_to_dicts(error.warnings)) from None
+    except IdentityUnavailable as error:
+        # The error handler renders it; the warnings that still apply go next to the error.
+        raise error.with_payload(warnings=warnings_to_dicts(error.warnings)) from None
     return report_to_dict(report)

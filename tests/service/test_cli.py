@@ -158,7 +158,7 @@ def test_whoami_names_a_malformed_region_instead_of_blaming_the_credentials(
 
     assert status == 1
     assert out == ""
-    assert err.startswith("IDENTITY_UNAVAILABLE: AWS_REGION (or AWS_DEFAULT_REGION) 'eu west 1'")
+    assert err.startswith("identity_unavailable: AWS_REGION (or AWS_DEFAULT_REGION) 'eu west 1'")
 
 
 def test_whoami_exits_2_without_credentials(
@@ -170,7 +170,7 @@ def test_whoami_exits_2_without_credentials(
 
     assert status == 2
     assert out == ""
-    assert err.startswith("NO_CREDENTIALS: boto3 found no AWS credentials")
+    assert err.startswith("no_credentials: boto3 found no AWS credentials")
 
 
 def test_whoami_json_without_credentials_prints_the_error_document(
@@ -182,7 +182,7 @@ def test_whoami_json_without_credentials_prints_the_error_document(
 
     document = json.loads(out)
     assert status == 2
-    assert document["error"]["code"] == "NO_CREDENTIALS"
+    assert document["error"]["code"] == "no_credentials"
     assert [w["code"] for w in document["warnings"]] == ["NO_TASK_ROLE", "REGION_MISSING"]
 
 
@@ -225,7 +225,7 @@ def test_whoami_exits_2_when_the_chain_is_broken(
     status, _, err = run(capsys, "whoami")
 
     assert status == 2
-    assert err.startswith("NO_CREDENTIALS: The AWS credentials could not be loaded")
+    assert err.startswith("no_credentials: The AWS credentials could not be loaded")
     assert message in err
 
 
@@ -355,7 +355,7 @@ def test_credentials_sts_rejects_exit_1_with_the_reason(secret_guard: SecretGuar
 
     secret_guard.observe("python -m service whoami", result.stdout + result.stderr)
     assert result.returncode == 1
-    assert result.stderr.startswith("IDENTITY_UNAVAILABLE: STS rejected the credentials")
+    assert result.stderr.startswith("identity_unavailable: STS rejected the credentials")
     assert "InvalidClientTokenId" in result.stderr
     for secret in (SECRET, SESSION_TOKEN):
         assert secret not in result.stdout + result.stderr
