@@ -1,6 +1,6 @@
 # The local ECS runtime: the task definition on one machine, both roles enforced by moto.
-demo: install ## run the task locally (moto, agent, endpoints, gunicorn) on 127.0.0.1:8080 (DEMO_PORT=...)
-	$(PY) -m ecslocal demo --port $(DEMO_PORT)
+demo: install ## run the task locally (moto, agent, endpoints, gunicorn) on 127.0.0.1:8080 and its console on :8081 (DEMO_PORT, CONSOLE_PORT)
+	$(PY) -m ecslocal demo --port $(DEMO_PORT) --console-port $(CONSOLE_PORT)
 
 demo-env: install ## print export lines that put a shell inside the running demo (eval them)
 	@$(PY) -m ecslocal env
