@@ -33,7 +33,7 @@ def _fresh(args: Callable[[Path], tuple[str, ...]], label: str, step: Callable) 
             else:
                 step(runtime.wait_ready(), out)
         finally:
-            tour.stop_all([runtime])
+            runtime.stop()  # not tour.stop_all: it sets signal handlers, main thread only
 
     return run
 
