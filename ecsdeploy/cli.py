@@ -1,4 +1,4 @@
-"""``python -m ecsdeploy plan|deploy|destroy|image|push [options]``.
+"""``python -m ecsdeploy plan|deploy|destroy|push [options]``.
 
 Exit status: 0 done (or nothing to do), 1 AWS refused or failed something (one line naming it),
 2 a bad argument (one line naming it). Arguments are checked before any AWS call.
@@ -14,11 +14,11 @@ from collections.abc import Sequence
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
-from artifacts.context import DEFAULT_ENV, DEFAULT_SERVICE, LOCAL_REGION
+from artifacts.context import DEFAULT_ENV, DEFAULT_SERVICE
 from artifacts.loader import ArtifactError
 from ecsdeploy.aws import Aws, new_botocore_session
 from ecsdeploy.errors import EXIT_FAILED, EXIT_USAGE, DeployError, UsageError, describe_client_error
-from ecsdeploy.image import build_image, push_image
+from ecsdeploy.image import push_image
 from ecsdeploy.inputs import DEFAULT_SUBNETS, StackInputs
 from ecsdeploy.stack import deploy, destroy, plan
 
@@ -65,11 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(sub)
     sub.add_argument("--yes", action="store_true", help="do not ask (make YES=1)")
     sub.add_argument("--keep-images", action="store_true", help="keep the ECR repository")
-    for name, text in (
-        ("image", "docker build -f docker/Dockerfile . as <service>:<tag>"),
-        ("push", "push <service>:<tag> to the service's ECR repository (created if missing)"),
-    ):
-        _common(commands.add_parser(name, help=text, description=text))
+    text = "push <service>:<tag> (built by make image) to the service's ECR repository"
+    _common(commands.add_parser("push", help=text, description=text))
     return parser
 
 
@@ -123,8 +120,6 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     region = args.region or os.environ.get("AWS_REGION") or session.region_name
     if not region:
-        region = LOCAL_REGION if args.command == "image" else ""
-    if not region:
         raise UsageError("no region: set REGION (or AWS_REGION, or a profile's region)")
     inputs = _inputs(args, region)
     aws = Aws(session=session, region=region, endpoint_url=args.endpoint_url or None)
@@ -136,8 +131,6 @@ def run(args: argparse.Namespace) -> int:
         if not args.yes:
             _confirm(inputs)
         return destroy(aws, inputs, _emit, keep_images=args.keep_images)
-    if args.command == "image":
-        return build_image(inputs, _emit)
     return push_image(aws, inputs, _emit)
 
 

@@ -1,6 +1,6 @@
-"""Build the service's image from ``docker/Dockerfile`` and push it to the service's ECR repository.
+"""Push the image `make image` built to the service's ECR repository (created when missing).
 
-Both need a Docker engine; without one they stop with a clear message. The registry login uses an
+It needs a Docker engine; without one it stops with a clear message. The registry login uses an
 ECR authorization token from boto3, handed to ``docker login --password-stdin``: it never appears
 in an argument list, the output or an error.
 """
@@ -14,14 +14,11 @@ from dataclasses import replace
 
 from botocore.exceptions import ClientError
 
-from artifacts.render import DOCKERFILE, PROJECT_ROOT, render_artifacts
 from ecsdeploy.aws import Aws
 from ecsdeploy.errors import DeployError
 from ecsdeploy.inputs import StackInputs, repository_exists
 
 Emit = Callable[[str], None]
-# ECS's cpuArchitecture names, as Docker's platform names them.
-_DOCKER_ARCHITECTURES = {"X86_64": "amd64", "ARM64": "arm64"}
 NO_ENGINE = (
     "no Docker engine answers (`docker info` failed): start Docker (or point DOCKER_HOST at an "
     "engine) and run this again. Nothing was built or pushed."
@@ -45,36 +42,8 @@ def require_engine() -> None:
 
 
 def local_image(inputs: StackInputs) -> str:
-    """The local name the image is built under: ``<service>:<tag>``."""
+    """The local name `make image` tags the image with: ``<service>:<tag>``."""
     return f"{inputs.context.ecr_repository}:{inputs.image_tag}"
-
-
-def target_platform(inputs: StackInputs) -> str:
-    """The ``docker build --platform`` the task definition runs on (an arm64 laptop builds arm64
-    images by default, which an X86_64 task cannot start)."""
-    document = render_artifacts(inputs.context).task_definition
-    runtime = document.get("runtimePlatform", {})
-    family = runtime.get("operatingSystemFamily", "LINUX").lower()
-    architecture = runtime.get("cpuArchitecture", "X86_64")
-    return f"{family}/{_DOCKER_ARCHITECTURES.get(architecture, architecture.lower())}"
-
-
-def build_image(inputs: StackInputs, emit: Emit) -> int:
-    """``docker build -f docker/Dockerfile .`` tagged ``<service>:<tag>``, for the task's platform."""
-    require_engine()
-    if not DOCKERFILE.is_file():
-        raise DeployError(f"{DOCKERFILE} does not exist")
-    name = local_image(inputs)
-    platform = target_platform(inputs)
-    emit(f"Building {name} for {platform} from {DOCKERFILE.relative_to(PROJECT_ROOT)}")
-    result = _docker(
-        ["build", "--platform", platform, "-f", str(DOCKERFILE), "-t", name, str(PROJECT_ROOT)],
-        cwd=PROJECT_ROOT,
-    )
-    if result.returncode != 0:
-        raise DeployError(f"docker build failed (exit {result.returncode}); see its output above")
-    emit(f"Built {name}. Push it with: make push TAG={inputs.image_tag}")
-    return 0
 
 
 def push_image(aws: Aws, inputs: StackInputs, emit: Emit) -> int:

@@ -25,3 +25,8 @@ lint-template: install checkov-venv ## template up to date; cfn-lint and checkov
 	  -f $(TEMPLATE)
 
 lint: lint-template
+
+clean: clean-checkov
+.PHONY: clean-checkov
+clean-checkov:
+	rm -rf $(CHECKOV_VENV)

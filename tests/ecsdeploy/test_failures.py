@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import boto3
@@ -10,8 +12,10 @@ from botocore.stub import Stubber
 
 from ecsdeploy.aws import Aws
 from ecsdeploy.errors import describe_client_error
+from ecsdeploy.image import NO_ENGINE
 from ecsdeploy.stack import failure_message, follow
 from tests.ecsdeploy.test_make_targets import client, make, put_image
+from tests.support.processes import PROJECT_ROOT, clean_env
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1"
 
@@ -72,3 +76,16 @@ def test_a_resource_in_the_way_fails_deploy_with_one_line(endpoint: str) -> None
     assert result.returncode != 0
     assert "Role with name clash-dev-task already exists" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_push_without_a_docker_engine_says_so(tmp_path) -> None:
+    env = clean_env(
+        AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="us-east-1",
+        DOCKER_HOST=f"unix://{tmp_path}/no-docker.sock",
+    )  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "ecsdeploy", "push", "--endpoint-url", "http://127.0.0.1:9"],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert NO_ENGINE in result.stderr and "Traceback" not in result.stderr

@@ -112,10 +112,15 @@ def test_roles_carry_the_rendered_policies_unchanged(enforced: Enforced) -> None
         role = iam.get_role(RoleName=role_name)["Role"]
         assert role["AssumeRolePolicyDocument"] == rendered.trust_policy
         names = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
-        assert len(names) == 1
-        assert (
-            iam.get_role_policy(RoleName=role_name, PolicyName=names[0])["PolicyDocument"] == policy
-        )
+        documents = [
+            iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
+            for name in names
+        ]
+        assert policy in documents
+        # Besides it, only the template's Deny iam:* (on the task role).
+        extra = [s for d in documents if d != policy for s in d["Statement"]]
+        assert all((s["Effect"], s["Action"]) == ("Deny", "iam:*") for s in extra)
+        assert len(extra) == (role_name == account.context.task_role_name)
 
 
 @pytest.mark.integration
