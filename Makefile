@@ -11,6 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt pyproject.toml 2>/d
 
 PORT ?= 8080
 DEMO_PORT ?= 8080
+CONSOLE_PORT ?= 8081
 # Two test workers (pytest-xdist); PYTEST_ARGS= runs the suite in one process.
 PYTEST_ARGS ?= -n 2
 

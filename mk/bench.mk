@@ -1,3 +1,4 @@
 # Benchmarks: measured and printed, never asserted.
-bench: install ## benchmark /whoami: cached identity vs STS on every call, against a moto server
+bench: install ## benchmarks: /whoami (cached identity vs STS); image size, warm build, start to healthy per ENGINE
 	$(PY) -m bench.whoami
+	$(PY) -m bench.image

@@ -326,3 +326,9 @@ def test_the_task_definition_command_runs_and_an_early_exit_stops_the_task(tmp_p
     assert "[courier] one-shot container" in output
     assert "Essential container in task exited (exit code 4)" in output
     assert not process.state_file.exists()
+
+
+def test_the_state_file_says_ready_once_the_container_is_healthy(runtime):
+    state = json.loads(runtime.state_file.read_text(encoding="utf-8"))
+    assert state["ready"] is True
+    assert state["container_pid"] == runtime.state["container_pid"]

@@ -119,7 +119,7 @@ def test_unusable_answers_are_reported_not_raised(
 @pytest.mark.parametrize(
     "uri",
     [f"http://127.0.0.1:{refusing_port()}/v4", "file:///etc/passwd", "169.254.170.2/v4"],
-    ids=["refused", "file-scheme", "no-scheme"],  # the port differs per test worker
+    ids=["refused", "file-scheme", "no-scheme"],  # the port differs per xdist worker
 )
 def test_unreachable_or_odd_endpoints_are_reported_not_raised(uri: str) -> None:
     lookup = TaskMetadata(uri, timeout=0.5).lookup()
