@@ -33,8 +33,10 @@ class RuntimeProcess:
         args: Sequence[str] = (),
         name: str = "runtime",
         extra_env: Mapping[str, str] | None = None,
+        command: str = "run",
     ) -> None:
         self.workdir = workdir
+        self.command = command  # "demo" prints the API key and the console's login link
         self.extra_env = dict(extra_env or {})
         self.name = name
         self.state_file = workdir / "state.json"
@@ -55,7 +57,7 @@ class RuntimeProcess:
                     sys.executable,
                     "-m",
                     "ecslocal",
-                    "run",
+                    self.command,
                     "--port",
                     "0",
                     "--console-port",

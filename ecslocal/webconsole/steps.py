@@ -22,10 +22,12 @@ IDLE, RUNNING, PASSED, FAILED = "idle", "running", "allowed/denied as expected",
 
 
 def _fresh(args: Callable[[Path], tuple[str, ...]], label: str, step: Callable) -> Callable:
-    """A step that runs on a fresh runtime started with ``args(workdir)``."""
+    """A step that runs on a fresh runtime started with ``args(workdir)`` (and the main one's)."""
 
-    def run(_main: dict[str, Any], out: tour.StepReport, workdir: Path) -> None:
-        runtime = RuntimeProcess(workdir / "runtime", args(workdir), label).start()
+    def run(
+        _main: dict[str, Any], out: tour.StepReport, workdir: Path, common: tuple[str, ...]
+    ) -> None:
+        runtime = RuntimeProcess(workdir / "runtime", (*common, *args(workdir)), label).start()
         out.say(f"(started a fresh runtime: {label})")
         try:
             if step is tour.step_missing_get_parameters:
@@ -39,10 +41,12 @@ def _fresh(args: Callable[[Path], tuple[str, ...]], label: str, step: Callable) 
 
 
 def _on_main(step: Callable) -> Callable:
-    return lambda main, out, _workdir: step(main, out)
+    return lambda main, out, _workdir, _common: step(main, out)
 
 
-STEP_RUNNERS: tuple[Callable[[dict[str, Any], tour.StepReport, Path], None], ...] = (
+STEP_RUNNERS: tuple[
+    Callable[[dict[str, Any], tour.StepReport, Path, tuple[str, ...]], None], ...
+] = (
     _on_main(tour.step_whoami),
     _on_main(tour.step_send_receive_confirm),
     _on_main(tour.step_task_role_cannot_read_secret),
@@ -91,8 +95,12 @@ class StepAlreadyRunning(RuntimeError):
 class TourSteps:
     """Runs a step in a thread on request; keeps each step's last outcome."""
 
-    def __init__(self, main_state: Callable[[], dict[str, Any]]) -> None:
+    def __init__(
+        self, main_state: Callable[[], dict[str, Any]], runtime_args: tuple[str, ...] = ()
+    ) -> None:
+        """``runtime_args``: what every fresh runtime gets too (the main runtime's engine)."""
         self._main_state = main_state
+        self._runtime_args = runtime_args
         self._lock = threading.Lock()
         self.steps = [StepStatus(n, title) for n, title in enumerate(tour.STEPS, start=1)]
 
@@ -115,7 +123,7 @@ class TourSteps:
         report = tour.StepReport()
         workdir = Path(tempfile.mkdtemp(prefix="ecslocal-step-"))
         try:
-            STEP_RUNNERS[status.number - 1](self._main_state(), report, workdir)
+            STEP_RUNNERS[status.number - 1](self._main_state(), report, workdir, self._runtime_args)
             outcome, why = PASSED, ""
         except (tour.StepFailed, RuntimeProcessError) as exc:
             outcome, why = FAILED, str(exc)

@@ -29,7 +29,7 @@ class RuntimeView:
 
     def __init__(self, runtime: Any) -> None:
         self.runtime = runtime
-        self.steps = TourSteps(runtime.state)
+        self.steps = TourSteps(runtime.state, ("--engine", runtime.options.engine))
         self._whoami: tuple[float, dict[str, Any]] = (0.0, {})
         self._lock = threading.Lock()
 
