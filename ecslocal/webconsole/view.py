@@ -107,9 +107,7 @@ class RuntimeView:
         if not (group and stream):
             return {"group": None, "stream": None, "next": after, "lines": []}
         logs = runtime.account.client("logs")
-        events = logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True)[
-            "events"
-        ]
+        events = read_stream(logs, group, stream)
         fresh = events[after:][-LOG_LINES:]
         return {
             "group": group,
@@ -122,3 +120,24 @@ class RuntimeView:
     def call_service(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         """One call to the service's API with its key; its status and JSON body."""
         return http_json(method, f"{self.runtime.service_url}{path}", self.runtime.api_key, body)
+
+
+def read_stream(logs: Any, group: str, stream: str) -> list[dict[str, Any]]:
+    """Every event of a log stream, oldest first, across ``GetLogEvents`` pages.
+
+    One page holds at most 10,000 events or 1 MB; the stream has been read to its end when the
+    forward token comes back unchanged.
+    """
+    events: list[dict[str, Any]] = []
+    request: dict[str, Any] = {
+        "logGroupName": group,
+        "logStreamName": stream,
+        "startFromHead": True,
+    }
+    while True:
+        page = logs.get_log_events(**request)
+        events.extend(page["events"])
+        token = page.get("nextForwardToken")
+        if not token or token == request.get("nextToken"):
+            return events
+        request["nextToken"] = token
