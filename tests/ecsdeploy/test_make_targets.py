@@ -12,6 +12,7 @@ from artifacts.context import DeploymentContext
 from artifacts.render import render_artifacts
 from ecsdeploy.cli import build_parser, resolve_inputs
 from ecsdeploy.image import NO_ENGINE, target_platform
+from ecslocal.image import NO_ENGINE as IMAGE_NO_ENGINE
 from tests.ecsdeploy.conftest import REGION, operator_env, run_cli
 from tests.support.processes import PROJECT_ROOT, clean_env
 
@@ -30,7 +31,7 @@ def make(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 def test_every_deploy_target_depends_on_install_and_is_documented():
     text = DEPLOY_MK.read_text()
-    for target in ("plan", "deploy", "destroy", "image", "push"):
+    for target in ("plan", "deploy", "destroy", "push"):  # `make image`: mk/image.mk
         assert re.search(rf"^{target}: install ## \S", text, re.MULTILINE), target
 
 
@@ -96,7 +97,7 @@ def test_make_image_without_an_engine_fails_with_the_message(tmp_path):
     result = make("image", "TAG=abc123", env=env)
 
     assert result.returncode != 0
-    assert NO_ENGINE in result.stderr
+    assert IMAGE_NO_ENGINE in result.stderr
 
 
 @pytest.mark.integration
