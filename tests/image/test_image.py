@@ -16,6 +16,7 @@ from artifacts.context import DeploymentContext
 from artifacts.render import render_artifacts
 from ecslocal.engine_docker import mount_options, resource_options
 from ecslocal.runtime_process import RuntimeProcess
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -142,22 +143,10 @@ def test_docker_inspect_shows_the_task_definitions_user_root_limits_and_labels(d
 def test_no_secret_reaches_the_docker_command_line(docker_runtime):
     info = inspect(container_name(docker_runtime.state))
     assert not any(arg.startswith("API_KEY") for arg in info["Args"] + info["Config"]["Cmd"])
-    names = {
-        item.split("=", 1)[0] for item in info["Config"]["Env"]
-    }  # names only: values are secret
+    # Names only: the values are secrets and must not reach a failure message.
+    names = {item.split("=", 1)[0] for item in info["Config"]["Env"]}
     # Passed through the env-file: present in the container, never as a `docker run` argument.
     assert {"API_KEY", "AWS_CONTAINER_AUTHORIZATION_TOKEN"} <= names
-
-
-def wait_for(condition, what: str, timeout: float = 60.0):
-    """Poll ``condition`` until it returns something truthy (a bounded wait on an event)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"{what} did not happen within {timeout} s")
 
 
 def answers(url: str) -> bool:
@@ -176,7 +165,7 @@ def test_demo_env_works_once_readyz_answers_and_sigterm_stops_the_container_with
         state = wait_for(
             lambda: runtime.state_file.exists() and read_json(runtime.state_file), "state"
         )
-        wait_for(lambda: answers(state["service_url"] + "/readyz"), "/readyz answering")
+        wait_for(lambda: answers(state["service_url"] + "/readyz"), "/readyz answering", timeout=60)
         env = subprocess.run(
             [sys.executable, "-m", "ecslocal", "env", "--state-file", str(runtime.state_file)],
             capture_output=True,
