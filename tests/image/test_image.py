@@ -163,7 +163,7 @@ def test_demo_env_works_once_readyz_answers_and_sigterm_stops_the_container_with
     runtime = RuntimeProcess(tmp_path, ("--engine", "docker"), name="the docker runtime").start()
     try:
         state = wait_for(
-            lambda: runtime.state_file.exists() and read_json(runtime.state_file), "state"
+            lambda: runtime.state_file.exists() and read_json(runtime.state_file), "state", 60
         )
         wait_for(lambda: answers(state["service_url"] + "/readyz"), "/readyz answering", timeout=60)
         env = subprocess.run(
