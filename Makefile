@@ -11,6 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt pyproject.toml 2>/d
 
 PORT ?= 8080
 DEMO_PORT ?= 8080
+CONSOLE_PORT ?= 8081
 
 .PHONY: help install lock lint check test run demo demo-env tour bench plan deploy destroy image push clean
 

@@ -59,7 +59,7 @@ def run_checks(
             if finding not in seen:
                 seen.add(finding)
                 findings.append(finding)
-    files = tuple(display_path(path) for path in artifacts.sources.values())
+    files = tuple(dict.fromkeys(display_path(path) for path in artifacts.sources.values()))
     return Report(tuple(findings), files)
 
 

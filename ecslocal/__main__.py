@@ -103,6 +103,12 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         help="port the container is published on, on 127.0.0.1 (default: $DEMO_PORT or 8080; 0 = free)",
     )
     parser.add_argument(
+        "--console-port",
+        type=_port,
+        default=os.environ.get("CONSOLE_PORT") or "8081",
+        help="port of the demo console on 127.0.0.1 (default: $CONSOLE_PORT or 8081; 0 = free)",
+    )
+    parser.add_argument(
         "--aws-endpoint",
         metavar="URL",
         help="use this moto server instead of an embedded one; it must have been started with "
@@ -330,6 +336,7 @@ def run_runtime(args: argparse.Namespace, banner: str) -> int:
         static_keys=args.static_keys,
         ready_timeout=args.ready_timeout,
         engine=args.engine,
+        console_port=args.console_port,
     )
     runtime = LocalRuntime(options, console)
     signals = _Signals()

@@ -16,6 +16,9 @@ Gaps that are documented and deliberately not bridged (docs/local-runtime.md, "L
 
 The patches are process-wide (moto's backends and its enforcement switch are too): install the
 bridges in the process that serves moto, before it serves (``EmbeddedMoto.start`` does).
+
+This module is the one place that reads moto internals (private methods, private modules, class
+state); ``tests/ecslocal/test_motocompat.py`` has a canary for each.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import moto
+from moto import settings
+from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import ServiceException
 from moto.core.responses import BaseResponse
 from moto.ecr.responses import ECRResponse
@@ -41,6 +46,7 @@ from moto.kms.models import kms_backends
 from moto.kms.responses import KmsResponse
 from moto.kms.utils import _deserialize_ciphertext_blob
 from moto.logs.responses import LogsResponse
+from moto.moto_api._internal import moto_api_backend
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.secretsmanager.responses import SecretsManagerResponse
 from moto.sqs.responses import SQSResponse
@@ -490,6 +496,29 @@ BRIDGES: tuple[AuthorizationBridge | MethodBridge, ...] = (
 
 _lock = threading.Lock()
 _installed: list[AuthorizationBridge | MethodBridge] = []
+
+
+# -- the enforcement switch and the reset ---------------------------------------------------------
+# moto enforces IAM once more requests were made than INITIAL_NO_AUTH_ACTION_COUNT, counting on a
+# class attribute; it has no public call to save and restore that switch, nor to reset every
+# backend in-process (its HTTP reset endpoint calls this backend).
+
+EnforcementSwitch = tuple[float, int]  # (requests allowed without auth, requests counted so far)
+
+
+def enforcement_switch() -> EnforcementSwitch:
+    """The process's IAM enforcement switch, to restore later with :func:`set_enforcement_switch`."""
+    return settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count
+
+
+def set_enforcement_switch(switch: EnforcementSwitch) -> None:
+    """Set the switch; ``(float("inf"), 0)`` turns enforcement off until it is enabled again."""
+    settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count = switch
+
+
+def reset_backends() -> None:
+    """Forget every resource of every moto backend in this process (a fresh account)."""
+    moto_api_backend.reset()
 
 
 def check_moto_version(version: str | None = None) -> None:

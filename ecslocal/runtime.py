@@ -110,6 +110,7 @@ class RuntimeOptions:
     health_start_interval: float = 1.0
     ready_timeout: float = 60.0
     engine: str = PROCESS_ENGINE
+    console_port: int | None = None  # None: no console; 0: any free port
 
 
 def check_port_free(port: int, host: str = "127.0.0.1") -> None:
@@ -136,6 +137,17 @@ def reserve_listener(host: str = "127.0.0.1") -> socket.socket:
     return sock
 
 
+def check_console_port_free(port: int) -> None:
+    """Like :func:`check_port_free`, for the console's port (``CONSOLE_PORT``)."""
+    try:
+        check_port_free(port)
+    except RuntimeStartError:
+        raise RuntimeStartError(
+            f"the console's port {port} is already in use on 127.0.0.1: choose another "
+            "(make demo CONSOLE_PORT=8082)"
+        ) from None
+
+
 class LocalRuntime:
     """One local task and everything it needs, started by :meth:`start`, ended by :meth:`stop`."""
 
@@ -157,6 +169,8 @@ class LocalRuntime:
         self.endpoints: ServedApp | None = None
         self.shipper: LogShipper | None = None
         self.monitor: HealthMonitor | DockerHealthFollower | None = None
+        self.console_server: ServedApp | None = None
+        self.console_auth: Any = None
         self._cleanups: list[Callable[[], None]] = []
         self._output_tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
         self._health_changed = threading.Condition()
@@ -190,6 +204,8 @@ class LocalRuntime:
             self.port = self._listener.getsockname()[1]
         else:
             check_port_free(self.port)
+        if options.console_port:
+            check_console_port_free(options.console_port)
         # Unreadable or malformed artifacts stop here, before moto starts; bootstrap renders them
         # again for the real account and key.
         render_artifacts(
@@ -206,6 +222,7 @@ class LocalRuntime:
         self._write_state(ready=False)
         self._launch()
         self._wait_until_ready()
+        self._serve_console()
         self._write_state(ready=True)
 
     def _write_state(self, ready: bool) -> None:
@@ -516,6 +533,26 @@ class LocalRuntime:
             f"the container was not healthy within {self.options.ready_timeout:g} s"
         )
 
+    def _serve_console(self) -> None:
+        """The demo console next to the task (loopback only), when a console port is set."""
+        if self.options.console_port is None:
+            return
+        from ecslocal.webconsole import ConsoleAuth, create_console_app
+        from ecslocal.webconsole.view import RuntimeView
+
+        port = self.options.console_port
+        self.console_auth = ConsoleAuth(self.api_key)
+        server = ServedApp(None, "127.0.0.1", port, name="console")
+        server.set_app(create_console_app(RuntimeView(self), self.console_auth, server.port))
+        self.console_server = server.start()
+        self._cleanups.append(server.stop)
+        self.console.say(f"demo console at {self.console_url}")
+
+    @property
+    def console_url(self) -> str | None:
+        """The console's address (without a login token), or None when there is no console."""
+        return None if self.console_server is None else f"{self.console_server.base_url}/"
+
     # -- while running ---------------------------------------------------------------------------
     def rotate_task_credentials(self) -> None:
         """Issue new task-role credentials now (the running service must pick them up)."""
@@ -538,6 +575,7 @@ class LocalRuntime:
             "credentials_full_uri": self.credentials_uri,
             "authorization_token": self.authorization_token,
             "metadata_uri": self.metadata_uri,
+            "console_url": self.console_url,
             "aws_endpoint": self.endpoint,
             "region": self.options.region,
             "account_id": context.account_id,

@@ -58,6 +58,8 @@ class RuntimeProcess:
                     "run",
                     "--port",
                     "0",
+                    "--console-port",
+                    "0",
                     "--state-file",
                     str(self.state_file),
                     *self.args,

@@ -26,7 +26,7 @@ from ecslocal.bootstrap import (
 )
 from ecslocal.moto_server import EmbeddedMoto
 from tests.ecslocal.motoworld import outcome
-from tests.support.processes import free_port
+from tests.support.processes import refusing_port
 
 API_KEY = "local-api-key-7f3c9a"
 
@@ -391,7 +391,7 @@ def test_malformed_endpoint_is_refused_before_any_call(endpoint: str) -> None:
 
 
 def test_unreachable_endpoint_is_a_clear_error() -> None:
-    endpoint = f"http://127.0.0.1:{free_port()}"
+    endpoint = f"http://127.0.0.1:{refusing_port()}"
     with pytest.raises(BootstrapError, match=f"cannot reach moto at {endpoint}"):
         bootstrap_account(endpoint, api_key=API_KEY)
     with pytest.raises(BootstrapError, match="cannot switch IAM enforcement on"):

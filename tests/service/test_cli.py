@@ -17,7 +17,12 @@ from artifacts.context import DeploymentContext
 from service.cli import main
 from tests.service.secret_guard import SecretGuard
 from tests.service.test_identity_chain import LoopbackEndpoint, isolate_aws_environment
-from tests.support.processes import PROJECT_ROOT, clean_env, free_port, moto_server_process
+from tests.support.processes import (
+    PROJECT_ROOT,
+    clean_env,
+    moto_server_process,
+    refusing_port,
+)
 
 CONTEXT = DeploymentContext()
 KEY_ID = "AKIACLITESTKEY000001"
@@ -119,7 +124,7 @@ def test_whoami_on_ecs_without_a_task_role_exits_1(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("ECS_CONTAINER_METADATA_URI_V4", f"http://127.0.0.1:{free_port()}/v4")
+    monkeypatch.setenv("ECS_CONTAINER_METADATA_URI_V4", f"http://127.0.0.1:{refusing_port()}/v4")
 
     status, out, _ = run(capsys, "whoami")
 
@@ -266,7 +271,7 @@ def test_healthcheck_rejects_a_bad_port(
 def test_healthcheck_fails_with_one_line_when_nothing_listens(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("PORT", str(free_port()))
+    monkeypatch.setenv("PORT", str(refusing_port()))
 
     code, _, err = run(capsys, "healthcheck")
 

@@ -31,7 +31,7 @@ from service.identity import (
     report_to_dict,
     report_to_text,
 )
-from tests.support.processes import free_port
+from tests.support.processes import refusing_port
 
 CONTEXT = DeploymentContext()
 REGION = CONTEXT.region
@@ -458,7 +458,7 @@ def test_instance_profile_on_ecs_is_an_instance_role_fallback(
 def test_sts_unreachable_makes_the_identity_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", ENV_KEY_ID)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", ENV_SECRET)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{refusing_port()}")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     checker, sts_calls = checker_for()
 
