@@ -5,7 +5,8 @@ build (the Dockerfile, ``.dockerignore``, the files ``.dockerignore`` lets in, a
 name), and a build happens only when the label differs. The inputs are read from ``.dockerignore``'s
 ``!`` lines, so the list lives in one place.
 
-``python -m ecslocal.image hash`` prints the hash (``make image`` labels its build with it).
+``python -m ecslocal.image hash`` prints the hash (``make image`` labels its build with it);
+``check`` says clearly when no engine answers.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ CONTEXT_LABEL = "org.courier.context-hash"
 DOCKERIGNORE = PROJECT_ROOT / ".dockerignore"
 _IGNORED_PARTS = ("__pycache__",)
 _IGNORED_SUFFIXES = (".pyc", ".pyo")
+
+
+NO_ENGINE = (
+    "no Docker engine answers (`docker info` failed): start one (as root: docker/engine.sh all) "
+    "or point DOCKER_HOST at one. Nothing was built."
+)
 
 
 class ImageError(RuntimeError):
@@ -131,7 +138,13 @@ def ensure_image(image: str = LOCAL_IMAGE, say: Callable[[str], None] = print) -
 
 
 def main(argv: list[str]) -> int:
-    """``hash``: print the context hash; ``build [IMAGE]``: build when missing or stale."""
+    """``check``: exit 1 with a message without an engine; ``hash``: print the context hash;
+    ``build [IMAGE]``: build when missing or stale."""
+    if argv[:1] == ["check"]:
+        if engine_answers():
+            return 0
+        print(f"error: {NO_ENGINE}", file=sys.stderr)
+        return 1
     if argv[:1] == ["hash"]:
         print(context_hash())
         return 0
@@ -143,7 +156,7 @@ def main(argv: list[str]) -> int:
             return 1
         print("built" if built else "up to date")
         return 0
-    print("usage: python -m ecslocal.image hash|build [IMAGE]", file=sys.stderr)
+    print("usage: python -m ecslocal.image check|hash|build [IMAGE]", file=sys.stderr)
     return 2
 
 

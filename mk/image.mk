@@ -10,6 +10,7 @@ export PYTHON_IMAGE
 .PHONY: image
 
 image: install ## docker build the service image as courier:local and courier:TAG (PYTHON_IMAGE)
+	@$(PY) -m ecslocal.image check
 	docker build --network host $(if $(PYTHON_IMAGE),--build-arg PYTHON_IMAGE="$(PYTHON_IMAGE)") \
 	  --label org.courier.context-hash="$$($(PY) -m ecslocal.image hash)" \
 	  -f docker/Dockerfile -t "$(LOCAL_IMAGE)" -t "courier:$(TAG)" .

@@ -23,6 +23,7 @@ from artifacts.render import PROJECT_ROOT, TASKDEF_FILE, render_artifacts
 from ecslocal.procs import group_members
 from ecslocal.runtime_process import RuntimeProcess
 from tests.ecslocal.conftest import CALLER_AWS_SETTINGS
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -55,17 +56,6 @@ def credentials(state: dict[str, Any], token: str | None = None, url: str | None
 def container_environ(state: dict[str, Any]) -> dict[str, str]:
     raw = Path(f"/proc/{state['container_pid']}/environ").read_bytes()
     return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
-
-
-def wait_for(condition, what: str, timeout: float = 20.0):
-    """Poll ``condition`` until it returns something truthy (a bounded wait, not a timing check)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"{what} did not happen within {timeout} s")
 
 
 # -- identity ---------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 import fcntl
 import os
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -35,25 +34,16 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> str:
     return LOCAL_IMAGE
 
 
-def start_docker_runtime(workdir: Any, *args: str) -> RuntimeProcess:
-    """``python -m ecslocal run --engine docker``, ready (the container is healthy)."""
-    process = RuntimeProcess(workdir, ("--engine", "docker", *args), name="the docker runtime")
-    process.start()
-    try:
-        process.wait_ready(timeout=120)
-    except BaseException:
-        process.stop()
-        raise
-    return process
-
-
 @pytest.fixture(scope="session")
 def docker_runtime(
     image: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RuntimeProcess]:
     """One runtime on ENGINE=docker, shared by the tests that only look at it."""
-    process = start_docker_runtime(tmp_path_factory.mktemp("docker-runtime"))
+    process = RuntimeProcess(
+        tmp_path_factory.mktemp("docker-runtime"), ("--engine", "docker"), name="the docker runtime"
+    ).start()
     try:
+        process.wait_ready(timeout=120)
         yield process
     finally:
         process.stop()

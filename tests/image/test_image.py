@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import sys
 import time
 from typing import Any
 
@@ -14,7 +15,8 @@ import requests
 from artifacts.context import DeploymentContext
 from artifacts.render import render_artifacts
 from ecslocal.engine_docker import mount_options, resource_options
-from tests.image.conftest import start_docker_runtime
+from ecslocal.runtime_process import RuntimeProcess
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -141,21 +143,51 @@ def test_docker_inspect_shows_the_task_definitions_user_root_limits_and_labels(d
 def test_no_secret_reaches_the_docker_command_line(docker_runtime):
     info = inspect(container_name(docker_runtime.state))
     assert not any(arg.startswith("API_KEY") for arg in info["Args"] + info["Config"]["Cmd"])
-    names = {
-        item.split("=", 1)[0] for item in info["Config"]["Env"]
-    }  # names only: values are secret
+    # Names only: the values are secrets and must not reach a failure message.
+    names = {item.split("=", 1)[0] for item in info["Config"]["Env"]}
     # Passed through the env-file: present in the container, never as a `docker run` argument.
     assert {"API_KEY", "AWS_CONTAINER_AUTHORIZATION_TOKEN"} <= names
 
 
-def test_sigterm_stops_the_container_within_stop_timeout_with_exit_0(image, tmp_path):
-    runtime = start_docker_runtime(tmp_path)
-    name = container_name(runtime.state)
-    started = time.monotonic()
-    runtime.send(signal.SIGTERM)
-    status = runtime.wait_exit(timeout=CONTAINER["stopTimeout"] + 30)
-    elapsed = time.monotonic() - started
-    assert status == 0
+def answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def test_demo_env_works_once_readyz_answers_and_sigterm_stops_the_container_with_exit_0(
+    image, tmp_path
+):
+    """A user's script: wait for /readyz, run demo-env; then Ctrl-C stops and removes the container."""
+    runtime = RuntimeProcess(tmp_path, ("--engine", "docker"), name="the docker runtime").start()
+    try:
+        state = wait_for(
+            lambda: runtime.state_file.exists() and read_json(runtime.state_file), "state", 60
+        )
+        wait_for(lambda: answers(state["service_url"] + "/readyz"), "/readyz answering", timeout=60)
+        env = subprocess.run(
+            [sys.executable, "-m", "ecslocal", "env", "--state-file", str(runtime.state_file)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert env.returncode == 0, env.stderr
+        assert "export ECS_CONTAINER_METADATA_URI_V4=" in env.stdout
+        name = container_name(state)
+        started = time.monotonic()
+        runtime.send(signal.SIGTERM)
+        runtime.wait_exit(timeout=CONTAINER["stopTimeout"] + 30)
+        elapsed = time.monotonic() - started
+    finally:
+        runtime.stop()
+    assert f"container {state['container_name']} stopped: exit code 0" in runtime.output()
     assert elapsed < CONTAINER["stopTimeout"]
-    assert f"container {runtime.state['container_name']} stopped: exit code 0" in runtime.output()
     assert docker("ps", "--all", "--quiet", "--filter", f"name={name}").stdout.strip() == ""
+
+
+def read_json(path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
