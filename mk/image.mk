@@ -2,8 +2,13 @@
 # (a machine without a registry makes one with `docker/engine.sh base`); the image is labelled with a
 # hash of its build inputs, so the local runtime (ENGINE=docker) rebuilds only when they change.
 #   make image [PYTHON_IMAGE=courier-base:bookworm] [TAG=...]
-# Empty: the Dockerfile's own default (python:3.11-slim-bookworm from a registry).
-PYTHON_IMAGE ?=
+# Not given: the Dockerfile's own default (python:3.11-slim-bookworm from a registry), unless that is
+# not here and the base `docker/engine.sh base` bootstraps is (a machine without a registry).
+ifeq ($(origin PYTHON_IMAGE),undefined)
+DEFAULT_BASE := $(shell sed -n 's/^ARG PYTHON_IMAGE=//p' docker/Dockerfile)
+PYTHON_IMAGE := $(shell { docker image inspect "$(DEFAULT_BASE)" || \
+  ! docker image inspect courier-base:bookworm; } >/dev/null 2>&1 || echo courier-base:bookworm)
+endif
 LOCAL_IMAGE ?= courier:local
 export PYTHON_IMAGE
 
