@@ -37,9 +37,38 @@ class ImageError(RuntimeError):
     """The image cannot be built or inspected; the message says why."""
 
 
+# What `docker/engine.sh base` makes on a machine without a registry (its default PYTHON_IMAGE).
+BOOTSTRAPPED_BASE = "courier-base:bookworm"
+
+
+def dockerfile_default_base() -> str:
+    """The Dockerfile's own default base (``ARG PYTHON_IMAGE=...``)."""
+    for line in DOCKERFILE.read_text(encoding="utf-8").splitlines():
+        if line.startswith("ARG PYTHON_IMAGE="):
+            return line.removeprefix("ARG PYTHON_IMAGE=").strip()
+    raise ImageError(f"{DOCKERFILE}: no ARG PYTHON_IMAGE=... line")
+
+
 def base_image() -> str:
-    """``PYTHON_IMAGE`` from the environment; empty means the Dockerfile's own default."""
-    return os.environ.get("PYTHON_IMAGE", "")
+    """The base to build on; empty means the Dockerfile's own default.
+
+    ``PYTHON_IMAGE`` when set. Otherwise the default, unless it is not on this machine and the
+    bootstrapped base is (no registry here: pulling the default would fail).
+    """
+    chosen = os.environ.get("PYTHON_IMAGE", "")
+    if chosen:
+        return chosen
+    try:
+        if image_present(dockerfile_default_base()) or not image_present(BOOTSTRAPPED_BASE):
+            return ""
+    except ImageError:  # no docker command: the build will say so
+        return ""
+    return BOOTSTRAPPED_BASE
+
+
+def image_present(image: str) -> bool:
+    """True when ``image`` is in the local engine's store."""
+    return _docker("image", "inspect", image).returncode == 0
 
 
 def context_inputs(root: Path = PROJECT_ROOT) -> list[Path]:
@@ -139,6 +168,7 @@ def ensure_image(image: str = LOCAL_IMAGE, say: Callable[[str], None] = print) -
 
 def main(argv: list[str]) -> int:
     """``check``: exit 1 with a message without an engine; ``hash``: print the context hash;
+    ``base``: print the base to build on (empty: the Dockerfile's default);
     ``build [IMAGE]``: build when missing or stale."""
     if argv[:1] == ["check"]:
         if engine_answers():
@@ -148,6 +178,9 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["hash"]:
         print(context_hash())
         return 0
+    if argv[:1] == ["base"]:
+        print(base_image())
+        return 0
     if argv[:1] == ["build"]:
         try:
             built = ensure_image(argv[1] if len(argv) > 1 else LOCAL_IMAGE)
@@ -156,7 +189,7 @@ def main(argv: list[str]) -> int:
             return 1
         print("built" if built else "up to date")
         return 0
-    print("usage: python -m ecslocal.image check|hash|build [IMAGE]", file=sys.stderr)
+    print("usage: python -m ecslocal.image check|hash|base|build [IMAGE]", file=sys.stderr)
     return 2
 
 

@@ -2,13 +2,9 @@
 # (a machine without a registry makes one with `docker/engine.sh base`); the image is labelled with a
 # hash of its build inputs, so the local runtime (ENGINE=docker) rebuilds only when they change.
 #   make image [PYTHON_IMAGE=courier-base:bookworm] [TAG=...]
-# Not given: the Dockerfile's own default (python:3.11-slim-bookworm from a registry), unless that is
-# not here and the base `docker/engine.sh base` bootstraps is (a machine without a registry).
-ifeq ($(origin PYTHON_IMAGE),undefined)
-DEFAULT_BASE := $(shell sed -n 's/^ARG PYTHON_IMAGE=//p' docker/Dockerfile)
-PYTHON_IMAGE := $(shell { docker image inspect "$(DEFAULT_BASE)" || \
-  ! docker image inspect courier-base:bookworm; } >/dev/null 2>&1 || echo courier-base:bookworm)
-endif
+# Not given: the Dockerfile's default, or the bootstrapped base where only that one is here
+# (`python -m ecslocal.image base` decides, for make and for the runtime alike).
+PYTHON_IMAGE ?=
 LOCAL_IMAGE ?= courier:local
 export PYTHON_IMAGE
 
@@ -16,6 +12,7 @@ export PYTHON_IMAGE
 
 image: install ## docker build the service image as courier:local and courier:TAG (PYTHON_IMAGE)
 	@$(PY) -m ecslocal.image check
-	docker build --network host $(if $(PYTHON_IMAGE),--build-arg PYTHON_IMAGE="$(PYTHON_IMAGE)") \
+	base="$$($(PY) -m ecslocal.image base)"; \
+	docker build --network host $${base:+--build-arg PYTHON_IMAGE="$$base"} \
 	  --label org.courier.context-hash="$$($(PY) -m ecslocal.image hash)" \
 	  -f docker/Dockerfile -t "$(LOCAL_IMAGE)" -t "courier:$(TAG)" .

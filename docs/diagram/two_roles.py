@@ -147,6 +147,15 @@ def grant_box(
     return height
 
 
+def denied_box(canvas: Canvas, x: int, y: int, w: int, title: str, lines: tuple[str, str]) -> int:
+    """A box saying what a role may not touch. Returns the height it takes, margins included."""
+    canvas.box(x, y, w, 64, DENIED_COLOUR, "#fef2f2")
+    canvas.text(x + 10, y + 20, title, size=12, weight="bold", colour=DENIED_COLOUR)
+    for i, line in enumerate(lines):
+        canvas.text(x + 10, y + 38 + i * LINE, line, size=12)
+    return 74 + 10
+
+
 def draw(artifacts: ArtifactSet) -> str:
     """The whole picture as SVG text."""
     context = artifacts.context
@@ -225,32 +234,28 @@ def draw(artifacts: ArtifactSet) -> str:
         right_y += grant_box(canvas, right, right_y, column, TASK_COLOUR, grant) + 10
 
     # What each role may not do: the separation the checker enforces (SD001, SD002).
-    right_y += 10
-    canvas.box(right, right_y, column, 64, DENIED_COLOUR, "#fef2f2")
-    canvas.text(
-        right + 10,
-        right_y + 20,
+    right_y += denied_box(
+        canvas,
+        right,
+        right_y + 10,
+        column,
         "denied to the task role",
-        size=12,
-        weight="bold",
-        colour=DENIED_COLOUR,
+        (
+            "ECR, Logs, SSM, KMS: the agent's business,",
+            "so the app can never read the other secrets",
+        ),
     )
-    canvas.text(right + 10, right_y + 38, "ECR, Logs, SSM, KMS: the agent's business,", size=12)
-    canvas.text(right + 10, right_y + 54, "so the app can never read the other secrets", size=12)
-    right_y += 74
-    left_y += 10
-    canvas.box(left, left_y, column, 64, DENIED_COLOUR, "#fef2f2")
-    canvas.text(
-        left + 10,
-        left_y + 20,
+    left_y += denied_box(
+        canvas,
+        left,
+        left_y + 10,
+        column,
         "denied to the execution role",
-        size=12,
-        weight="bold",
-        colour=DENIED_COLOUR,
+        (
+            "SQS and every other application call:",
+            "the agent's credentials never do the app's work",
+        ),
     )
-    canvas.text(left + 10, left_y + 38, "SQS and every other application call:", size=12)
-    canvas.text(left + 10, left_y + 54, "the agent's credentials never do the app's work", size=12)
-    left_y += 74
 
     bottom = max(left_y, right_y) + 8
     canvas.text(

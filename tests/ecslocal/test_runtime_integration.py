@@ -23,6 +23,7 @@ from artifacts.render import PROJECT_ROOT, TASKDEF_FILE, render_artifacts
 from ecslocal.procs import group_members
 from ecslocal.runtime_process import RuntimeProcess
 from tests.ecslocal.conftest import CALLER_AWS_SETTINGS
+from tests.support.runtime_api import api, assert_whoami_is_the_task_role
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -30,13 +31,6 @@ pytestmark = pytest.mark.integration
 CONTEXT = DeploymentContext()
 ARTIFACTS = render_artifacts(CONTEXT)
 TIMEOUT = 30
-
-
-def api(state: dict[str, Any], method: str, path: str, **kwargs: Any) -> requests.Response:
-    headers = {"X-Api-Key": state["api_key"], **kwargs.pop("headers", {})}
-    return requests.request(
-        method, state["service_url"] + path, headers=headers, timeout=TIMEOUT, **kwargs
-    )
 
 
 def operator(state: dict[str, Any], service: str) -> Any:
@@ -60,13 +54,7 @@ def container_environ(state: dict[str, Any]) -> dict[str, str]:
 
 # -- identity ---------------------------------------------------------------------------------------
 def test_boto3_in_the_container_resolves_the_task_role_from_container_role(state):
-    body = api(state, "GET", "/whoami").json()
-    assert body["credentials"]["source"] == "container-role"
-    assert body["arn"] == (
-        f"arn:aws:sts::{state['account_id']}:assumed-role/{CONTEXT.task_role_name}/{state['task_id']}"
-    )
-    assert body["session_name"] == state["task_id"]
-    assert body["warnings"] == []
+    assert_whoami_is_the_task_role(state)
 
 
 def test_a_shell_with_the_demo_env_exports_is_inside_the_task(runtime, state):

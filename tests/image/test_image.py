@@ -16,6 +16,7 @@ from artifacts.context import DeploymentContext
 from artifacts.render import render_artifacts
 from ecslocal.engine_docker import mount_options, resource_options
 from ecslocal.runtime_process import RuntimeProcess
+from tests.support.runtime_api import api, assert_whoami_is_the_task_role
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -48,16 +49,6 @@ def inspect(name: str) -> dict[str, Any]:
     result = docker("inspect", name)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)[0]
-
-
-def api(state: dict[str, Any], method: str, path: str, **kwargs: Any) -> requests.Response:
-    return requests.request(
-        method,
-        state["service_url"] + path,
-        headers={"X-Api-Key": state["api_key"]},
-        timeout=TIMEOUT,
-        **kwargs,
-    )
 
 
 def container_name(state: dict[str, Any]) -> str:
@@ -104,13 +95,7 @@ def test_without_configuration_it_exits_4_naming_what_is_missing(image):
 # -- under the local runtime, ENGINE=docker ---------------------------------------------------------
 def test_whoami_in_the_container_is_the_task_role_from_container_role(docker_runtime):
     state = docker_runtime.state
-    body = api(state, "GET", "/whoami").json()
-    assert body["credentials"]["source"] == "container-role"
-    assert body["arn"] == (
-        f"arn:aws:sts::{state['account_id']}:assumed-role/{CONTEXT.task_role_name}/{state['task_id']}"
-    )
-    assert body["session_name"] == state["task_id"]
-    assert body["warnings"] == []
+    assert_whoami_is_the_task_role(state)
 
 
 def test_sqs_send_and_receive_work_from_the_container(docker_runtime):
