@@ -36,6 +36,14 @@ def key_matches(expected: str, presented: str) -> bool:
     return hmac.compare_digest(expected.encode("utf-8"), presented.encode("utf-8"))
 
 
+def presents_valid_key(headers: Headers, expected: str | None) -> bool:
+    """Whether the request presents the configured key (False when no key is configured)."""
+    if expected is None:
+        return False
+    # Check every presented key, so the time taken does not reveal which one was wrong.
+    return bool(sum(key_matches(expected, key) for key in presented_keys(headers)))
+
+
 def install_api_key_check(app: Flask, api_key: Callable[[], str | None]) -> None:
     """Require the API key on every non-public route when ``api_key()`` returns one.
 

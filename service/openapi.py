@@ -16,6 +16,7 @@ from flask import Flask
 from service import messages as m
 from service.auth import API_KEY_HEADER, PUBLIC_ENDPOINTS
 from service.logs import REQUEST_ID_HEADER
+from service.readiness import REASONS as READINESS_REASONS
 from service.state import EXTENSION
 
 API_VERSION = "1.0.0"
@@ -295,24 +296,30 @@ def _schemas() -> dict[str, Any]:
             "required": ["status"],
             "properties": {"status": {"const": "ok"}},
         },
-        "Check": {
+        "ReadinessCheck": {
             "type": "object",
-            "required": ["name", "ok", "message"],
+            "required": ["name", "ok", "reason", "message"],
             "properties": {
                 "name": {
                     "type": "string",
                     "enum": ["credentials", "pending_queue", "confirmed_queue"],
                 },
                 "ok": {"type": "boolean"},
+                "reason": {"enum": [None, *READINESS_REASONS]},
                 "message": {"type": "string"},
             },
         },
         "Ready": {
             "type": "object",
-            "required": ["status", "checks"],
+            "required": ["status", "ready"],
             "properties": {
                 "status": {"const": "ready"},
-                "checks": {"type": "array", "items": _ref("Check")},
+                "ready": {"const": True},
+                "checks": {
+                    "type": "array",
+                    "items": _ref("ReadinessCheck"),
+                    "description": "Only with the API key.",
+                },
             },
         },
         "NotReady": {
@@ -320,10 +327,16 @@ def _schemas() -> dict[str, Any]:
                 _ref("Error"),
                 {
                     "type": "object",
-                    "required": ["status", "checks"],
+                    "required": ["status", "ready", "reason"],
                     "properties": {
                         "status": {"const": "not_ready"},
-                        "checks": {"type": "array", "items": _ref("Check")},
+                        "ready": {"const": False},
+                        "reason": {"type": "string", "enum": list(READINESS_REASONS)},
+                        "checks": {
+                            "type": "array",
+                            "items": _ref("ReadinessCheck"),
+                            "description": "Only with the API key.",
+                        },
                     },
                 },
             ]
@@ -444,11 +457,12 @@ def operations() -> dict[str, dict[str, dict[str, Any]]]:
                 "x-endpoint": "health.readyz",
                 "summary": (
                     "Readiness: credentials resolve and both queues answer "
-                    "sqs:GetQueueAttributes. Cached for a few seconds."
+                    "sqs:GetQueueAttributes, within 5 s. Cached for 2 s. Without the API key "
+                    "only ready or not and a reason code; the checks need the key."
                 ),
                 "responses": {
                     "200": _json(_ref("Ready"), "Ready."),
-                    "503": _json(_ref("NotReady"), "Not ready: the failing checks are named."),
+                    "503": _json(_ref("NotReady"), "Not ready, with a stable reason code."),
                 },
             }
         },

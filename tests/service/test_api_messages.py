@@ -215,8 +215,9 @@ def test_escaped_message_at_the_limit_fits_in_a_request(api: ApiClient) -> None:
 def test_every_sqs_call_the_routes_make_is_declared(app: Flask) -> None:
     """The IAM inventory the artifact checker reads covers every SQS operation actually called."""
     called: set[str] = set()
-    sqs = app.extensions[EXTENSION].clients.sqs
-    sqs.meta.events.register("before-call.sqs", lambda model, **_: called.add(model.name))
+    clients = app.extensions[EXTENSION].clients
+    for sqs in (clients.sqs, clients.probe_sqs):  # readiness has a client of its own
+        sqs.meta.events.register("before-call.sqs", lambda model, **_: called.add(model.name))
     api = ApiClient(app)
     send(api, "one")
     api.post("/messages/batch", json={"messages": [{"body": "two"}]})
