@@ -9,9 +9,12 @@ problem, without a traceback and without workers failing one after another.
 # service's modules imported below bring in boto3 and urllib3, whose SSL context otherwise
 # recurses forever once the worker patches (gevent issue 1016). Patching here, in the master, is
 # what the worker would do anyway; the master's own loop runs unchanged on the patched modules.
+# gunicorn loads this file as the module "__config__"; a test that reads the settings does not
+# patch its own process.
 from gevent import monkey
 
-monkey.patch_all()
+if __name__ == "__config__":
+    monkey.patch_all()
 
 import ipaddress  # noqa: E402
 import os  # noqa: E402
