@@ -63,7 +63,8 @@ def _errors(*statuses: str) -> dict[str, Any]:
 
 
 def _schemas() -> dict[str, Any]:
-    string_value = {"type": "string", "minLength": 1}
+    allowed_text = f"^[{m.ALLOWED_CHARACTERS}]*$"
+    string_value = {"type": "string", "minLength": 1, "pattern": allowed_text}
     attribute_name = {
         "type": "string",
         "minLength": 1,
@@ -123,6 +124,7 @@ def _schemas() -> dict[str, Any]:
                 "body": {
                     "type": "string",
                     "minLength": 1,
+                    "pattern": allowed_text,
                     "description": (
                         "Characters SQS allows: tab, newline, carriage return, U+0020-U+D7FF, "
                         "U+E000-U+FFFD, U+10000-U+10FFFF."
