@@ -69,7 +69,9 @@ class UnsupportedMediaType(ServiceError):
 
 
 class InvalidReceiptHandle(ServiceError):
-    status = 400
+    """No message received from this queue has the handle: the thing named is not there."""
+
+    status = 404
     code = "invalid_receipt_handle"
 
 

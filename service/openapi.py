@@ -63,7 +63,9 @@ def _errors(*statuses: str) -> dict[str, Any]:
 
 
 def _schemas() -> dict[str, Any]:
-    allowed_text = f"^[{m.ALLOWED_CHARACTERS}]*$"
+    # Lone surrogates (U+D800-U+DFFF) are refused too, but cannot be written in a pattern
+    # every JSON Schema tool reads; no UTF-8 text holds one.
+    allowed_text = f"^[^{m.DISALLOWED_CHARACTERS.replace(m.SURROGATES, '')}]*$"
     string_value = {"type": "string", "minLength": 1, "pattern": allowed_text}
     attribute_name = {
         "type": "string",
@@ -227,6 +229,7 @@ def _schemas() -> dict[str, Any]:
                     "type": "string",
                     "minLength": 1,
                     "maxLength": m.MAX_RECEIPT_HANDLE_CHARS,
+                    "pattern": m.RECEIPT_HANDLE_PATTERN,
                 },
             },
         },
@@ -548,6 +551,7 @@ def operations() -> dict[str, dict[str, dict[str, Any]]]:
                 "requestBody": _body("Handle"),
                 "responses": {
                     "200": _json(_ref("Deleted"), "Deleted."),
+                    "404": _error("No message received from this queue has that receipt handle."),
                     **_errors("400", "403", "413", "415", "500", "502", "503"),
                 },
             }
@@ -559,6 +563,7 @@ def operations() -> dict[str, dict[str, dict[str, Any]]]:
                 "requestBody": _body("Handle"),
                 "responses": {
                     "200": _json(_ref("Released"), "Released."),
+                    "404": _error("No message received from this queue has that receipt handle."),
                     "409": _error("The message is no longer in flight."),
                     **_errors("400", "403", "413", "415", "500", "502", "503"),
                 },

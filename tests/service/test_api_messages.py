@@ -120,9 +120,9 @@ def test_release_makes_the_message_visible_again_at_once(api: ApiClient) -> None
 
 
 @pytest.mark.parametrize("route", ["/messages/delete", "/messages/release"])
-def test_unknown_receipt_handle_is_a_400_naming_the_handle(api: ApiClient, route: str) -> None:
+def test_unknown_receipt_handle_is_a_404_naming_the_handle(api: ApiClient, route: str) -> None:
     response = api.post(route, json={"queue": "pending", "receipt_handle": "not-a-real-handle"})
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json["error"]["code"] == "invalid_receipt_handle"
     assert "receipt handle" in response.json["error"]["message"]
 
