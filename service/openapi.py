@@ -71,7 +71,9 @@ def _schemas() -> dict[str, Any]:
         "type": "string",
         "minLength": 1,
         "maxLength": m.MAX_ATTRIBUTE_NAME_CHARS,
-        "pattern": r"^[A-Za-z0-9_.-]+$",
+        # No leading or trailing '.', no '..'; not starting with AWS. or Amazon. (any case).
+        "pattern": r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$",
+        "not": {"pattern": r"^([Aa][Ww][Ss]|[Aa][Mm][Aa][Zz][Oo][Nn])\."},
         "description": (
             "Letters, digits, '_', '-' and '.'; not starting or ending with '.', no '..', not "
             f"starting with 'AWS.' or 'Amazon.', and not {m.ORIGINAL_ID_ATTRIBUTE!r} (reserved)."

@@ -1,0 +1,191 @@
+"""A bad day: AWS accepts connections and never answers. Real gunicorn, a real hung socket server.
+
+The service still starts, answers ``/healthz`` at once, fails AWS-backed requests with a JSON 503
+within their deadlines, says why it is not ready within 5 s, and keeps ``/healthz`` fast while 100
+requests wait on AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.service.conftest import CONTEXT
+from tests.support.processes import PROJECT_ROOT, clean_env, free_port, stop, wait_for_http
+
+pytestmark = pytest.mark.integration
+
+GUNICORN = [str(Path(sys.executable).parent / "gunicorn"), "--config", "docker/gunicorn.conf.py"]
+
+
+class HungEndpoint:
+    """A TCP server on loopback that accepts every connection and never answers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(512)
+        self.port = self.sock.getsockname()[1]
+        self.held: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(connection)
+
+    def close(self) -> None:
+        self.sock.close()
+        for connection in self.held:
+            connection.close()
+
+
+@dataclass
+class HungService:
+    url: str
+    api_key: str
+    started_in: float
+    stdout: Path
+    hung: HungEndpoint
+
+
+@pytest.fixture(scope="module")
+def hung_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HungService]:
+    hung = HungEndpoint()
+    endpoint = f"http://127.0.0.1:{hung.port}"
+    tmp = tmp_path_factory.mktemp("hung")
+    port, api_key = free_port(), secrets.token_urlsafe(24)
+    env = clean_env(
+        AWS_REGION=CONTEXT.region,
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="AKIA" + secrets.token_hex(8).upper(),
+        AWS_SECRET_ACCESS_KEY=secrets.token_urlsafe(30),
+        AWS_EC2_METADATA_DISABLED="true",
+        PENDING_QUEUE_URL=f"{endpoint}/{CONTEXT.account_id}/{CONTEXT.pending_queue_name}",
+        CONFIRMED_QUEUE_URL=f"{endpoint}/{CONTEXT.account_id}/{CONTEXT.confirmed_queue_name}",
+        API_KEY=api_key,
+        PORT=str(port),
+        BIND_HOST="127.0.0.1",
+        WEB_CONCURRENCY="2",
+    )
+    stdout = tmp / "stdout.log"
+    started = time.monotonic()
+    with stdout.open("wb") as out:
+        process = subprocess.Popen(
+            [*GUNICORN, "service.wsgi:app"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{url}/healthz", timeout=25, process=process)
+        yield HungService(url, api_key, time.monotonic() - started, stdout, hung)
+    finally:
+        stop(process, timeout=30)
+        hung.close()
+
+
+def timed(method: str, url: str, **kwargs: object) -> tuple[requests.Response, float]:
+    started = time.monotonic()
+    response = requests.request(method, url, timeout=30, **kwargs)  # type: ignore[arg-type]
+    return response, time.monotonic() - started
+
+
+def test_the_service_starts_and_answers_healthz_with_aws_hung(hung_service: HungService) -> None:
+    assert hung_service.started_in < 25
+    response, seconds = timed("GET", f"{hung_service.url}/healthz")
+    assert response.json() == {"status": "ok"} and seconds < 1
+
+
+def test_a_send_fails_with_a_json_503_within_10_seconds(hung_service: HungService) -> None:
+    response, seconds = timed(
+        "POST",
+        f"{hung_service.url}/messages",
+        json={"body": "x"},
+        headers={"X-Api-Key": hung_service.api_key},
+    )
+    assert seconds <= 10
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.json()["error"]["code"] == "aws_unavailable"
+
+
+def test_a_long_poll_fails_within_its_wait_plus_5_seconds(hung_service: HungService) -> None:
+    response, seconds = timed(
+        "GET",
+        f"{hung_service.url}/messages?queue=pending&wait=2",
+        headers={"X-Api-Key": hung_service.api_key},
+    )
+    assert seconds <= 2 + 5
+    assert response.status_code == 503
+
+
+def test_readiness_says_not_ready_within_5_seconds_and_only_the_reason(
+    hung_service: HungService,
+) -> None:
+    response, seconds = timed("GET", f"{hung_service.url}/readyz")
+    assert seconds <= 5.5
+    assert response.status_code == 503
+    body = response.json()
+    assert body["ready"] is False
+    assert body["reason"] in ("queue_unreachable", "check_timeout")
+    assert "checks" not in body and CONTEXT.account_id not in response.text
+
+
+def test_healthz_stays_fast_while_100_requests_wait_on_aws(hung_service: HungService) -> None:
+    headers = {"X-Api-Key": hung_service.api_key}
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        waiting = [
+            pool.submit(
+                requests.post,
+                f"{hung_service.url}/messages",
+                json={"body": "x"},
+                headers=headers,
+                timeout=30,
+            )
+            for _ in range(100)
+        ]
+        # Wait until the requests hang on AWS (the endpoint holds their connections).
+        held_before = len(hung_service.hung.held)
+        deadline = time.monotonic() + 10
+        while len(hung_service.hung.held) < held_before + 50 and time.monotonic() < deadline:
+            threading.Event().wait(0.05)
+        assert len(hung_service.hung.held) >= held_before + 50
+        latencies = []
+        for _ in range(50):
+            response, seconds = timed("GET", f"{hung_service.url}/healthz")
+            assert response.status_code == 200
+            latencies.append(seconds)
+        statuses = [future.result().status_code for future in waiting]
+    latencies.sort()
+    assert latencies[int(len(latencies) * 0.99) - 1] < 1.0
+    assert set(statuses) <= {503}  # aws_unavailable, or busy past the cap: never a hang or a 500
+
+
+def test_no_log_line_holds_a_query_string(hung_service: HungService) -> None:
+    requests.get(f"{hung_service.url}/healthz?token=query-secret-1", timeout=5)
+    with socket.create_connection(("127.0.0.1", int(hung_service.url.rsplit(":", 1)[1]))) as sock:
+        sock.sendall(b"get /healthz?token=query-secret-2 HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = b"".join(iter(lambda: sock.recv(4096), b""))  # the server closes the connection
+    head, body = answer.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 400") and b"Content-Type: application/json" in head
+    assert json.loads(body)["error"]["code"] == "invalid_method"
+    assert "query-secret" not in hung_service.stdout.read_text()
