@@ -16,12 +16,12 @@ from gevent import monkey
 if __name__ == "__config__":
     monkey.patch_all()
 
-import ipaddress  # noqa: E402
-import os  # noqa: E402
+import ipaddress
+import os
 
-from service.config import ConfigError, Settings  # noqa: E402
-from service.logs import JsonFormatter  # noqa: E402
-from service.startup import exit_on_config_error  # noqa: E402
+from service.config import ConfigError, Settings
+from service.logs import JsonFormatter
+from service.startup import exit_on_config_error
 
 _problems = []
 
