@@ -7,6 +7,7 @@ requests wait on AWS.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import socket
@@ -65,11 +66,9 @@ class HungService:
     hung: HungEndpoint
 
 
-@pytest.fixture(scope="module")
-def hung_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HungService]:
-    hung = HungEndpoint()
-    endpoint = f"http://127.0.0.1:{hung.port}"
-    tmp = tmp_path_factory.mktemp("hung")
+@contextlib.contextmanager
+def service_against(endpoint: str, tmp: Path, hung: HungEndpoint) -> Iterator[HungService]:
+    """gunicorn as in production, with every AWS call sent to ``endpoint``."""
     port, api_key = free_port(), secrets.token_urlsafe(24)
     env = clean_env(
         AWS_REGION=CONTEXT.region,
@@ -100,7 +99,34 @@ def hung_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HungServi
         yield HungService(url, api_key, time.monotonic() - started, stdout, hung)
     finally:
         stop(process, timeout=30)
+
+
+@pytest.fixture(scope="module")
+def hung_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HungService]:
+    hung = HungEndpoint()
+    try:
+        endpoint = f"http://127.0.0.1:{hung.port}"
+        with service_against(endpoint, tmp_path_factory.mktemp("hung"), hung) as service:
+            yield service
+    finally:
         hung.close()
+
+
+def test_aws_gone_fails_at_once_with_a_json_503(tmp_path: Path) -> None:
+    hung = HungEndpoint()
+    hung.close()  # nothing listens there any more: connection refused
+    endpoint = f"http://127.0.0.1:{hung.port}"
+    with service_against(endpoint, tmp_path, hung) as service:
+        key = {"X-Api-Key": service.api_key}
+        response, seconds = timed(
+            "POST", f"{service.url}/messages", json={"body": "x"}, headers=key
+        )
+        assert response.status_code == 503 and seconds < 5
+        assert response.json()["error"]["code"] == "aws_unavailable"
+        assert "cannot reach" in response.json()["error"]["message"]
+        ready, seconds = timed("GET", f"{service.url}/readyz")
+        assert (ready.status_code, ready.json()["reason"]) == (503, "queue_unreachable")
+        assert seconds < 5
 
 
 def timed(method: str, url: str, **kwargs: object) -> tuple[requests.Response, float]:
