@@ -1,4 +1,5 @@
 # Benchmarks: measured and printed, never asserted.
-bench: install ## benchmark /whoami: cached identity vs STS on every call, against a moto server
+bench: install ## benchmarks into bench/results.json: /whoami cache, throughput side by side, a hung AWS
 	$(PY) -m bench.whoami
 	$(PY) -m bench.hung_aws
+	$(PY) -m bench.throughput
