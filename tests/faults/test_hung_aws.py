@@ -215,3 +215,51 @@ def test_no_log_line_holds_a_query_string(hung_service: HungService) -> None:
     assert head.startswith(b"HTTP/1.1 400") and b"Content-Type: application/json" in head
     assert json.loads(body)["error"]["code"] == "invalid_method"
     assert "query-secret" not in hung_service.stdout.read_text()
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "codes"),
+    [
+        (b"get /healthz?q=query-secret-3 HTTP/1.1\r\nHost: x\r\n\r\n", 400, {"invalid_method"}),
+        (
+            b"GET /healthz?q=query-secret-4" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+            414,
+            {"request_line_too_long"},
+        ),
+        (
+            b"GET /healthz?q=query-secret-5 HTTP/1.1\r\nX-Long: " + b"a" * 9000 + b"\r\n\r\n",
+            431,
+            {"headers_too_large"},
+        ),
+        (
+            b"GET /healthz?q=query-secret-6\x00 HTTP/1.1\r\nHost: x\r\n\r\n",
+            400,
+            {"invalid_request_line", "invalid_request"},
+        ),
+        (
+            b"GET /healthz?q=query-secret-7\xff HTTP/1.1\r\nHost: x\r\n\r\n",
+            400,
+            {"invalid_request_line", "invalid_request"},
+        ),
+        (
+            b"POST /messages?q=query-secret-8 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            400,
+            {"invalid_header"},
+        ),
+    ],
+    ids=["lower-case method", "long request line", "long header", "NUL", "non-UTF-8", "CL+TE"],
+)
+def test_requests_gunicorn_rejects_get_the_json_error_and_stay_out_of_the_log(
+    hung_service: HungService, raw: bytes, status: int, codes: set[str]
+) -> None:
+    port = int(hung_service.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(raw)
+        answer = b"".join(iter(lambda: sock.recv(4096), b""))  # the server closes the connection
+    head, body = answer.split(b"\r\n\r\n", 1)
+    assert head.startswith(f"HTTP/1.1 {status} ".encode())
+    assert b"Content-Type: application/json" in head
+    assert json.loads(body)["error"]["code"] in codes
+    assert b"query-secret" not in body
+    assert "query-secret" not in hung_service.stdout.read_text(errors="replace")
