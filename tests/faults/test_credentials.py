@@ -8,8 +8,6 @@ and gunicorn as in production finding them through ``AWS_CONTAINER_CREDENTIALS_F
 from __future__ import annotations
 
 import secrets
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -28,10 +26,10 @@ from ecslocal.httpserve import ServedApp
 from tests.service.conftest import CONTEXT
 from tests.service.secret_guard import GUARD
 from tests.support.processes import (
-    PROJECT_ROOT,
     clean_env,
     free_port,
     moto_server_process,
+    start_gunicorn,
     stop,
     wait_for_http,
 )
@@ -104,16 +102,8 @@ def service(tmp_path: Path, lifetime: timedelta) -> Iterator[Running]:
             BIND_HOST="127.0.0.1",
             WEB_CONCURRENCY="2",
         )
-        gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "--config"]
         log = tmp_path / "out.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [*gunicorn, "docker/gunicorn.conf.py", "service.wsgi:app"],
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdout=out,
-                stderr=out,
-            )
+        process = start_gunicorn(env, log)
         running = Running(f"http://127.0.0.1:{port}", rotating, endpoint)
         try:
             wait_for_http(f"{running.url}/healthz", timeout=25, process=process)

@@ -11,8 +11,6 @@ import contextlib
 import json
 import secrets
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,11 +22,9 @@ import pytest
 import requests
 
 from tests.service.conftest import CONTEXT
-from tests.support.processes import PROJECT_ROOT, clean_env, free_port, stop, wait_for_http
+from tests.support.processes import clean_env, free_port, start_gunicorn, stop, wait_for_http
 
 pytestmark = pytest.mark.integration
-
-GUNICORN = [str(Path(sys.executable).parent / "gunicorn"), "--config", "docker/gunicorn.conf.py"]
 
 
 class HungEndpoint:
@@ -85,14 +81,7 @@ def service_against(endpoint: str, tmp: Path, hung: HungEndpoint) -> Iterator[Hu
     )
     stdout = tmp / "stdout.log"
     started = time.monotonic()
-    with stdout.open("wb") as out:
-        process = subprocess.Popen(
-            [*GUNICORN, "service.wsgi:app"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_gunicorn(env, stdout)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(f"{url}/healthz", timeout=25, process=process)

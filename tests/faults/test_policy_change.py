@@ -7,8 +7,6 @@ A send is then a 403 naming the action (and the role that lacks it), and ``/whoa
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +18,10 @@ from tests.service.conftest import CONTEXT
 from tests.service.secret_guard import GUARD
 from tests.service.test_access_denied import task_policy_without
 from tests.support.processes import (
-    PROJECT_ROOT,
     clean_env,
     free_port,
     moto_server_process,
+    start_gunicorn,
     stop,
     wait_for_http,
 )
@@ -104,15 +102,7 @@ def test_a_policy_losing_send_message_gives_a_403_naming_it_and_whoami_still_ans
             WEB_CONCURRENCY="1",
         )
         log = tmp_path / "out.log"
-        gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "--config"]
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [*gunicorn, "docker/gunicorn.conf.py", "service.wsgi:app"],
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdout=out,
-                stderr=out,
-            )
+        process = start_gunicorn(env, log)
         url = f"http://127.0.0.1:{port}"
         try:
             wait_for_http(f"{url}/healthz", timeout=25, process=process)

@@ -10,8 +10,6 @@ import contextlib
 import secrets
 import signal
 import socket
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,10 +21,10 @@ import requests
 
 from tests.service.conftest import CONTEXT
 from tests.support.processes import (
-    PROJECT_ROOT,
     clean_env,
     free_port,
     moto_server_process,
+    start_gunicorn,
     stop,
     wait_for_http,
 )
@@ -108,15 +106,7 @@ def test_sigterm_during_a_long_poll_finishes_it_and_loses_no_message(
         WEB_CONCURRENCY="1",
         **keys,
     )
-    gunicorn = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        "--config",
-        "docker/gunicorn.conf.py",
-    ]
-    with (tmp_path / "out.log").open("wb") as out:
-        process = subprocess.Popen(
-            [*gunicorn, "service.wsgi:app"], cwd=PROJECT_ROOT, env=env, stdout=out, stderr=out
-        )
+    process = start_gunicorn(env, (tmp_path / "out.log"))
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(f"{url}/healthz", timeout=25, process=process)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -24,10 +22,10 @@ import requests
 from service.messages import ORIGINAL_ID_ATTRIBUTE
 from tests.service.conftest import CONTEXT
 from tests.support.processes import (
-    PROJECT_ROOT,
     clean_env,
     free_port,
     moto_server_process,
+    start_gunicorn,
     stop,
     wait_for_http,
 )
@@ -93,15 +91,7 @@ def test_worker_killed_while_confirming_loses_no_message(tmp_path: Path) -> None
             BIND_HOST="127.0.0.1",
             WEB_CONCURRENCY="2",
         )
-        gunicorn = [str(Path(sys.executable).parent / "gunicorn"), "--config"]
-        with (tmp_path / "out.log").open("wb") as out:
-            process = subprocess.Popen(
-                [*gunicorn, "docker/gunicorn.conf.py", "service.wsgi:app"],
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdout=out,
-                stderr=out,
-            )
+        process = start_gunicorn(env, (tmp_path / "out.log"))
         url = f"http://127.0.0.1:{port}"
         try:
             wait_for_http(f"{url}/healthz", timeout=25, process=process)

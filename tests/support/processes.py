@@ -74,3 +74,19 @@ def moto_server_process() -> Iterator[str]:
         yield endpoint
     finally:
         stop(process)
+
+
+GUNICORN = [
+    str(Path(sys.executable).parent / "gunicorn"),
+    "--config",
+    "docker/gunicorn.conf.py",
+    "service.wsgi:app",
+]
+
+
+def start_gunicorn(env: dict[str, str], log: Path) -> subprocess.Popen:
+    """gunicorn as the container runs it, with ``env``; stdout and stderr go to ``log``."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            GUNICORN, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
