@@ -11,6 +11,9 @@ STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt pyproject.toml 2>/d
 
 PORT ?= 8080
 DEMO_PORT ?= 8080
+CONSOLE_PORT ?= 8081
+# Two test workers (pytest-xdist); PYTEST_ARGS= runs the suite in one process.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: help install lock lint check test run demo demo-env tour bench plan deploy destroy image push clean
 
@@ -41,7 +44,7 @@ check: install ## check the deployment artifacts (policies, task definition) off
 	$(PY) -m checker check
 
 test: install lint check ## linters, artifact checker and the whole test suite
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 run: install ## serve the service under gunicorn (PORT=8080)
 	PORT=$(PORT) $(BIN)/gunicorn --config docker/gunicorn.conf.py service.wsgi:app

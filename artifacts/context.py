@@ -22,7 +22,9 @@ PLACEHOLDER_KEY_ID = "00000000-0000-0000-0000-000000000000"
 
 ACCOUNT_ID_RE = re.compile(r"^\d{12}\Z", re.ASCII)
 _REGION_RE = REGION_RE
-_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]\Z")
+NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]\Z")
+# The API key's name below the parameter path (no '/': the execution role may read the path only).
+API_KEY_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z", re.ASCII)
 _KEY_ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 
 
@@ -44,6 +46,8 @@ class DeploymentContext:
     parameter_key_id: str = PLACEHOLDER_KEY_ID
     # Base URL queue URLs are built on; empty means the regional SQS endpoint.
     sqs_endpoint: str = ""
+    # The API key's name under ``parameter_path``.
+    api_key_name: str = "api-key"
 
     def __post_init__(self) -> None:
         problems = []
@@ -52,12 +56,16 @@ class DeploymentContext:
         if not _REGION_RE.match(self.region):
             problems.append(f"region {self.region!r} is not an AWS region name like eu-west-1")
         for label, value in (("service", self.service), ("env", self.env)):
-            if not _NAME_RE.match(value):
+            if not NAME_RE.match(value):
                 problems.append(
                     f"{label} name {value!r} must be 2-32 lowercase letters, digits or '-'"
                 )
         if not _KEY_ID_RE.match(self.parameter_key_id):
             problems.append(f"KMS key id {self.parameter_key_id!r} is not a key id (a UUID)")
+        if not API_KEY_NAME_RE.match(self.api_key_name):
+            problems.append(
+                f"API key parameter name {self.api_key_name!r} must be 1-64 letters, digits, '.', '_' or '-'"
+            )
         if problems:
             raise ContextError("; ".join(problems))
 
@@ -118,11 +126,16 @@ class DeploymentContext:
 
     @property
     def api_key_parameter(self) -> str:
-        return f"{self.parameter_path}api-key"
+        return f"{self.parameter_path}{self.api_key_name}"
 
     @property
     def parameter_key_alias(self) -> str:
         return f"alias/{self.prefix}-parameters"
+
+    @property
+    def parameter_key_arn(self) -> str:
+        """The ARN of the KMS key that encrypts the service's parameters (and its queues)."""
+        return self.arn("kms", f"key/{self.parameter_key_id}")
 
     @property
     def ecr_repository(self) -> str:
@@ -196,7 +209,7 @@ class DeploymentContext:
             "ParameterPath": self.parameter_path,
             "ParameterPathArn": self.arn("ssm", f"parameter{self.parameter_path}"),
             "ApiKeyParameterArn": self.arn("ssm", f"parameter{self.api_key_parameter}"),
-            "ParameterKeyArn": self.arn("kms", f"key/{self.parameter_key_id}"),
+            "ParameterKeyArn": self.parameter_key_arn,
             "EcrRepository": self.ecr_repository,
             "EcrRepositoryArn": self.arn("ecr", f"repository/{self.ecr_repository}"),
         }

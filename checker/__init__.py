@@ -1,10 +1,6 @@
 """An offline checker for the deployment artifacts: policies, task definition, service calls.
 
-:func:`run_checks` returns a :class:`Report` of :class:`Finding` values, each with a stable code;
-``python -m checker check`` formats it as text or JSON.
+:func:`checker.engine.run_checks` runs the rules of :mod:`checker.ruleset` in order and returns a
+:class:`checker.findings.Report`; ``python -m checker check`` formats it as text or JSON. This
+package module imports nothing, so importing one checker module loads only what that module uses.
 """
-
-from checker.engine import check_files, run_checks
-from checker.findings import Finding, Report, Severity
-
-__all__ = ["Finding", "Report", "Severity", "check_files", "run_checks"]

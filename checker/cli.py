@@ -14,9 +14,12 @@ from pathlib import Path
 from artifacts.context import DeploymentContext
 from artifacts.loader import ArtifactError
 from artifacts.render import POLICIES_DIR, TASKDEF_FILE, render_artifacts
+from artifacts.template import TEMPLATE_FILE
 from checker.engine import CallsLoader, run_checks
+from checker.findings import Report, display_path
 from checker.output import as_json, as_text
-from checker.rules import RULES
+from checker.ruleset import RULES
+from checker.template_source import template_artifacts
 from service.awscalls import AwsCall
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
@@ -40,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--policies", type=Path, default=POLICIES_DIR, help="policy directory")
         sub.add_argument("--taskdef", type=Path, default=TASKDEF_FILE, help="task definition file")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.add_argument(
+        "--template",
+        type=Path,
+        default=None,
+        help=f"CloudFormation template to check too (default: {display_path(TEMPLATE_FILE)} if it exists)",
+    )
     commands.add_parser("rules", help="list the rule codes")
     return parser
 
@@ -59,6 +68,17 @@ def _check(args: argparse.Namespace, load_calls: CallsLoader) -> int:
     except Exception as exc:  # any failure to import the service is unreadable input
         return _fail(f"cannot load the service's declared AWS calls: {type(exc).__name__}: {exc}")
     report = run_checks(artifacts, calls)
+    # The shipped template is checked with the shipped files; other files only when named.
+    shipped = args.policies == POLICIES_DIR and args.taskdef == TASKDEF_FILE
+    template = args.template or (TEMPLATE_FILE if shipped and TEMPLATE_FILE.is_file() else None)
+    if template is not None:
+        try:
+            from_template = run_checks(template_artifacts(template, DeploymentContext()), calls)
+        except ArtifactError as exc:
+            return _fail(str(exc))
+        report = Report(
+            report.findings + from_template.findings, report.files + from_template.files
+        )
     print(as_json(report) if args.json else as_text(report))
     return EXIT_CLEAN if report.clean else EXIT_FINDINGS
 

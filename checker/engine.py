@@ -7,22 +7,15 @@ from pathlib import Path
 
 from artifacts.context import DeploymentContext
 from artifacts.render import POLICIES_DIR, TASKDEF_FILE, ArtifactSet, render_artifacts
-from checker.findings import Finding, Report, Severity
-from checker.rules import RULES, Hit, Rule
+from checker.findings import Finding, Report, Severity, display_path
+from checker.rules.base import Hit, Rule
+from checker.ruleset import RULES
 from checker.subject import Subject
 from service.awscalls import AwsCall
 
 CallsLoader = Callable[[], Sequence[AwsCall]]
 # A rule that fails on input it did not expect reports that instead of stopping the run.
 RULE_FAILED = "CK001"
-
-
-def display_path(path: Path | str) -> str:
-    """``path`` relative to the working directory when it lies below it."""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def _finding(rule: Rule, hit: Hit, artifacts: ArtifactSet) -> Finding:
@@ -66,7 +59,7 @@ def run_checks(
             if finding not in seen:
                 seen.add(finding)
                 findings.append(finding)
-    files = tuple(display_path(path) for path in artifacts.sources.values())
+    files = tuple(dict.fromkeys(display_path(path) for path in artifacts.sources.values()))
     return Report(tuple(findings), files)
 
 

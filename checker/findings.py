@@ -4,6 +4,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+def display_path(path: Path | str) -> str:
+    """``path`` relative to the working directory when it lies below it (a finding's ``file``)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 class Severity(enum.StrEnum):

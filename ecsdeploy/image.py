@@ -1,6 +1,6 @@
-"""Build the service's image from ``docker/Dockerfile`` and push it to the service's ECR repository.
+"""Push the image `make image` built to the service's ECR repository (created when missing).
 
-Both need a Docker engine; without one they stop with a clear message. The registry login uses an
+It needs a Docker engine; without one it stops with a clear message. The registry login uses an
 ECR authorization token from boto3, handed to ``docker login --password-stdin``: it never appears
 in an argument list, the output or an error.
 """
@@ -10,17 +10,15 @@ from __future__ import annotations
 import base64
 import subprocess
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
-from artifacts.context import LOCAL_ACCOUNT_ID
-from artifacts.render import DOCKERFILE, PROJECT_ROOT, render_artifacts
-from ecsdeploy.apply import apply_changes
-from ecsdeploy.commands import Inputs, connect, make_context
-from ecsdeploy.desired import build_repository
+from botocore.exceptions import ClientError
+
+from ecsdeploy.aws import Aws
 from ecsdeploy.errors import DeployError
+from ecsdeploy.inputs import StackInputs, repository_exists
 
 Emit = Callable[[str], None]
-# ECS's cpuArchitecture names, as Docker's platform names them.
-_DOCKER_ARCHITECTURES = {"X86_64": "amd64", "ARM64": "arm64"}
 NO_ENGINE = (
     "no Docker engine answers (`docker info` failed): start Docker (or point DOCKER_HOST at an "
     "engine) and run this again. Nothing was built or pushed."
@@ -43,54 +41,34 @@ def require_engine() -> None:
         raise DeployError(NO_ENGINE)
 
 
-def local_image(inputs: Inputs) -> str:
-    """The local name the image is built under: ``<service>:<tag>``."""
-    context = make_context(inputs, LOCAL_ACCOUNT_ID)
-    return f"{context.ecr_repository}:{inputs.image_tag or 'latest'}"
+def local_image(inputs: StackInputs) -> str:
+    """The local name `make image` tags the image with: ``<service>:<tag>``."""
+    return f"{inputs.context.ecr_repository}:{inputs.image_tag}"
 
 
-def target_platform(inputs: Inputs) -> str:
-    """The ``docker build --platform`` the task definition runs on (an arm64 laptop builds arm64
-    images by default, which an X86_64 task cannot start)."""
-    document = render_artifacts(make_context(inputs, LOCAL_ACCOUNT_ID)).task_definition
-    runtime = document.get("runtimePlatform", {})
-    family = runtime.get("operatingSystemFamily", "LINUX").lower()
-    architecture = runtime.get("cpuArchitecture", "X86_64")
-    return f"{family}/{_DOCKER_ARCHITECTURES.get(architecture, architecture.lower())}"
-
-
-def build_image(inputs: Inputs, emit: Emit) -> int:
-    """``docker build -f docker/Dockerfile .`` tagged ``<service>:<tag>``, for the task's platform."""
-    require_engine()
-    if not DOCKERFILE.is_file():
-        raise DeployError(f"{DOCKERFILE} does not exist")
-    name = local_image(inputs)
-    platform = target_platform(inputs)
-    emit(f"Building {name} for {platform} from {DOCKERFILE.relative_to(PROJECT_ROOT)}")
-    result = _docker(
-        ["build", "--platform", platform, "-f", str(DOCKERFILE), "-t", name, str(PROJECT_ROOT)],
-        cwd=PROJECT_ROOT,
-    )
-    if result.returncode != 0:
-        raise DeployError(f"docker build failed (exit {result.returncode}); see its output above")
-    emit(f"Built {name}. Push it with: make push TAG={inputs.image_tag or 'latest'}")
-    return 0
-
-
-def push_image(inputs: Inputs, emit: Emit) -> int:
+def push_image(aws: Aws, inputs: StackInputs, emit: Emit) -> int:
     """Create the repository if needed, log in to ECR and push ``<service>:<tag>`` to it."""
     require_engine()
-    aws, account = connect(inputs)
-    context = make_context(inputs, account)
-    repository = build_repository(context)
-    plan = repository.ensure(aws)
-    for note in plan.notes:
-        emit(f"note: {note}")
-    apply_changes(aws, plan.changes, emit)
-    tag = inputs.image_tag or "latest"
-    if repository.has_image(aws, tag):
+    context = replace(inputs.context, account_id=aws.account_id())
+    ecr = aws.client("ecr")
+    tag = inputs.image_tag
+    try:
+        if not repository_exists(aws, context):
+            # As the template declares it: immutable tags, scanned on push.
+            ecr.create_repository(
+                repositoryName=context.ecr_repository,
+                imageTagMutability="IMMUTABLE",
+                imageScanningConfiguration={"scanOnPush": True},
+            )
+            emit(f"Created the ECR repository {context.ecr_repository}")
+        found = ecr.batch_get_image(
+            repositoryName=context.ecr_repository, imageIds=[{"imageTag": tag}]
+        )["images"]
+    except ClientError as exc:
+        raise DeployError(aws.explain(exc, context.ecr_repository)) from None
+    if found:
         raise DeployError(
-            f"{repository.name}:{tag} is already in ECR and tags are immutable: commit your "
+            f"{context.ecr_repository}:{tag} is already in ECR and tags are immutable: commit your "
             "change and push the new commit's tag (make push), or pass another TAG"
         )
     authorization = aws.client("ecr").get_authorization_token()["authorizationData"][0]
@@ -112,5 +90,5 @@ def push_image(inputs: Inputs, emit: Emit) -> int:
         result = _docker(args)
         if result.returncode != 0:
             raise DeployError(f"docker {args[0]} failed (exit {result.returncode}); see above")
-    emit(f"Pushed {remote}. Deploy it with: make deploy TAG={tag} SUBNETS=...")
+    emit(f"Pushed {remote}. Deploy it with: make deploy TAG={tag}")
     return 0

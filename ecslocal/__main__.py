@@ -5,7 +5,7 @@ Commands:
   demo         the same, then print the service URL, the API key, who runs as what and curl commands
   env          print the export lines of a shell "inside the task" (needs a running demo)
   tour         start fresh runtimes and show, step by step, what each role may and may not do
-  endpoints    serve only the credentials and metadata endpoints (for a docker compose setup)
+  endpoints    serve only the credentials and metadata endpoints (for a container run by hand elsewhere)
   moto-server  start a moto server with the compatibility bridges (for --aws-endpoint)
 """
 
@@ -31,6 +31,7 @@ from artifacts.context import (
 from artifacts.render import DOCKERFILE, POLICIES_DIR, TASKDEF_FILE
 from ecslocal.console import Console
 from ecslocal.credentials import DEFAULT_SESSION_SECONDS, MIN_SESSION_SECONDS
+from ecslocal.engines import ENGINES, PROCESS_ENGINE
 from ecslocal.environment import ISOLATION
 from ecslocal.statefile import DEFAULT_STATE_FILE, StateFileError, export_lines, read_state
 
@@ -102,6 +103,12 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         help="port the container is published on, on 127.0.0.1 (default: $DEMO_PORT or 8080; 0 = free)",
     )
     parser.add_argument(
+        "--console-port",
+        type=_port,
+        default=os.environ.get("CONSOLE_PORT") or "8081",
+        help="port of the demo console on 127.0.0.1 (default: $CONSOLE_PORT or 8081; 0 = free)",
+    )
+    parser.add_argument(
         "--aws-endpoint",
         metavar="URL",
         help="use this moto server instead of an embedded one; it must have been started with "
@@ -167,6 +174,13 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         "environment, as a mistaken task definition would: they shadow the task role",
     )
     parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=os.environ.get("ENGINE") or PROCESS_ENGINE,
+        help="run the container as a process (default; no Docker needed) or as a real container of "
+        "the image, built when missing or stale (default: $ENGINE or process)",
+    )
+    parser.add_argument(
         "--ready-timeout",
         type=_seconds,
         default=60.0,
@@ -204,12 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     endpoints = commands.add_parser(
         "endpoints",
-        help="serve only the credentials and metadata endpoints (docker compose)",
+        help="serve only the credentials and metadata endpoints (a container run elsewhere)",
         description="Serve the ECS credentials endpoint in its RELATIVE_URI form "
         "(GET /v2/credentials/<ID>, no token: on ECS only the task reaches 169.254.170.2) and the "
         "task metadata endpoint v4 (GET /v4/<docker-id>[/task|/taskWithTags|/stats|/task/stats]). "
         "The role is assumed with the AWS credentials in this process's environment (the local "
-        "agent's keys), session name = the task id. In docker compose, give this container the "
+        "agent's keys), session name = the task id. For a container on a network of its own, give this process the "
         "address 169.254.170.2 and --listen 0.0.0.0:80, and the service container "
         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/<ID> and "
         "ECS_CONTAINER_METADATA_URI_V4=http://169.254.170.2/v4/<task-id>-1000000000 (SDKs only "
@@ -321,6 +335,8 @@ def run_runtime(args: argparse.Namespace, banner: str) -> int:
         stop_timeout=args.stop_timeout,
         static_keys=args.static_keys,
         ready_timeout=args.ready_timeout,
+        engine=args.engine,
+        console_port=args.console_port,
     )
     runtime = LocalRuntime(options, console)
     signals = _Signals()

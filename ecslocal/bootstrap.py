@@ -12,7 +12,8 @@
 the ``operator`` IAM user (full access; every later call runs as it), the KMS key for the
 service's parameters (with its alias), then, from the artifacts rendered for the final context
 (moto's account, the region, queue URLs on the endpoint, that key): the execution and task roles
-(the trust policy and the permission policies applied byte for byte as rendered), the two queues,
+(the trust policy and the permission policies applied byte for byte as rendered, plus the
+template's explicit ``Deny iam:*`` on the task role), the two queues,
 the API key as a SecureString under the service's parameter path, the log group, the ECR
 repository with one image (its config and layer uploaded, so a pull check finds every blob), the
 cluster and the task definition; last the ``agent`` IAM user, who stands for the
@@ -38,6 +39,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from artifacts.context import DEFAULT_ENV, DEFAULT_SERVICE, LOCAL_REGION, DeploymentContext
 from artifacts.render import POLICIES_DIR, TASKDEF_FILE, ArtifactSet, dumps, render_artifacts
+from artifacts.template import TASK_ROLE_DENY_IAM, build_template
 from ecslocal import motocompat
 from ecslocal.agent import aws_error_message
 from ecslocal.moto_server import BRIDGES_PATH
@@ -346,6 +348,15 @@ def bootstrap_account(
             PolicyDocument=dumps(policy),
         )
         roles[role_name] = role["Arn"]
+    # The template's explicit Deny iam:* on the task role, so the demo's task role is the template's.
+    deny = build_template()["Resources"][TASK_ROLE_DENY_IAM]["Properties"]
+    run(
+        f"put the {deny['PolicyName']} policy on role {context.task_role_name}",
+        iam.put_role_policy,
+        RoleName=context.task_role_name,
+        PolicyName=deny["PolicyName"],
+        PolicyDocument=dumps(deny["PolicyDocument"]),
+    )
 
     sqs = client("sqs")
     queue_urls = []

@@ -56,6 +56,17 @@ def curl_examples(service_url: str, key_expr: str) -> list[str]:
     ]
 
 
+def _console_lines(runtime: Any, with_secrets: bool) -> list[str]:
+    """Where the console is: with its one-time login link in the demo banner only."""
+    url = runtime.console_url
+    if url is None:
+        return []
+    token = runtime.console_auth.login_token() if with_secrets else None
+    if token:
+        return [f"  console          {url}?token={token}  (one-time link; then the API key)"]
+    return [f"  console          {url}  (sign in with the API key)"]
+
+
 def print_banner(runtime: Any, console: Console, with_secrets: bool) -> None:
     """The summary of a started runtime."""
     account = runtime.account
@@ -74,6 +85,7 @@ def print_banner(runtime: Any, console: Console, with_secrets: bool) -> None:
     else:
         lines.append("  API key          not shown here: `make demo-env` prints it")
     lines += [
+        *_console_lines(runtime, with_secrets),
         f"  task             {task.task_arn}",
         f"  AWS (moto)       {runtime.endpoint}  IAM enforcement on",
         "",

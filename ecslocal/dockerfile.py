@@ -1,7 +1,7 @@
 """Read what a container runs from a Dockerfile: the final stage's ENTRYPOINT, CMD, ENV and WORKDIR.
 
-Only what the local runtime needs is read. There is no Docker engine here, so the image is never
-built; the runtime runs the image's command from the project directory instead.
+Only what the local runtime needs is read. The process engine runs the image's command from the
+project directory, without building the image (``ENGINE=docker`` runs the image itself).
 """
 
 from __future__ import annotations

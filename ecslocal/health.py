@@ -106,11 +106,19 @@ class CheckResult:
     output: str
 
 
-def run_check(spec: HealthCheckSpec, env: Mapping[str, str], cwd: Path) -> CheckResult:
-    """Run the check command once, in its own process group, killed at ``spec.timeout``."""
+def run_check(
+    spec: HealthCheckSpec,
+    env: Mapping[str, str],
+    cwd: Path,
+    run_as: tuple[int, int] | None = None,
+) -> CheckResult:
+    """Run the check command once (as ``run_as`` uid/gid when given), in its own process group,
+    killed at ``spec.timeout``."""
+    user = {} if run_as is None else {"user": run_as[0], "group": run_as[1], "extra_groups": []}
     try:
         process = subprocess.Popen(
             spec.argv,
+            **user,
             env=dict(env),
             cwd=cwd,
             stdin=subprocess.DEVNULL,
@@ -146,8 +154,10 @@ class HealthMonitor:
         report: Callable[[str, CheckResult], None],
         *,
         start_interval: float = 1.0,
+        run_as: tuple[int, int] | None = None,
     ) -> None:
         self._spec = spec
+        self._run_as = run_as
         self._env = dict(env)
         self._cwd = cwd
         self._report = report
@@ -167,7 +177,7 @@ class HealthMonitor:
     def _run(self) -> None:
         tracker = HealthTracker(self._spec, time.monotonic())
         while not self._stop.wait(tracker.next_delay(time.monotonic(), self._start_interval)):
-            result = run_check(self._spec, self._env, self._cwd)
+            result = run_check(self._spec, self._env, self._cwd, self._run_as)
             if self._stop.is_set():
                 return
             status = tracker.record(result.passed, time.monotonic())

@@ -31,6 +31,10 @@ class ServedApp:
         self.host = host
         self.port = self._server.server_port
 
+    def set_app(self, app: Any) -> None:
+        """Serve ``app`` (for an app that needs to know the port it is served on)."""
+        self._server.app = app
+
     @property
     def base_url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host

@@ -11,6 +11,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -44,8 +45,54 @@ def container_command(definition: Mapping[str, Any], image: ImageConfig) -> tupl
     return argv
 
 
+# Systemd socket activation, which gunicorn honours: the listening socket is fd 3 and LISTEN_PID
+# must be the server's own pid, which only a shim that then execs the server can know in advance.
+SD_LISTEN_FDS_START = 3
+_ACTIVATE = (
+    "import os, sys; os.dup2(int(sys.argv[1]), 3); "
+    "os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS='1'); "
+    "os.execvp(sys.argv[2], sys.argv[2:])"
+)
+
+
+def socket_activated(argv: Sequence[str], fd: int) -> tuple[str, ...]:
+    """``argv`` run with the listening socket ``fd`` handed over (systemd socket activation)."""
+    return (sys.executable, "-c", _ACTIVATE, str(fd), *argv)
+
+
+def task_user(definition: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The container definition's numeric ``user`` (``uid`` or ``uid:gid``); None without one or
+    for a user name (only the image's /etc/passwd could resolve it)."""
+    user = str(definition.get("user") or "")
+    uid, _, gid = user.partition(":")
+    if not uid.isdigit() or (gid and not gid.isdigit()):
+        return None
+    return int(uid), int(gid or uid)
+
+
+def why_not_switch_user(interpreter: Path, tree: Path) -> str | None:
+    """Why the process engine cannot run the command as another uid here; None when it can.
+
+    It must be root, and any user must be able to run the interpreter (a Python under a private
+    home, such as pyenv's in /root, cannot) and read the project tree.
+    """
+    if os.geteuid() != 0:
+        return "the runtime does not run as root"
+    for path, need in ((interpreter.resolve(), 0o005), (tree.resolve(), 0o005)):
+        for part in (path, *path.parents):
+            mode = part.stat().st_mode
+            bits = need if part == path else 0o001
+            if mode & bits != bits:
+                return f"other users cannot reach {part}"
+    return None
+
+
 class ContainerProcess:
-    """One container's process (group) and the threads that read its output."""
+    """One container's process (group) and the threads that read its output.
+
+    With ``listen_fd`` the process gets that already bound socket instead of binding its port itself,
+    so nothing can take the port between choosing it and listening on it.
+    """
 
     def __init__(
         self,
@@ -53,8 +100,12 @@ class ContainerProcess:
         env: Mapping[str, str],
         cwd: Path,
         on_output: Callable[[str, str], None],
+        listen_fd: int | None = None,
+        run_as: tuple[int, int] | None = None,
     ) -> None:
         self.argv = tuple(argv)
+        self._run_as = run_as
+        self._listen_fd = listen_fd
         self._env = dict(env)
         self._cwd = cwd
         self._on_output = on_output
@@ -70,8 +121,13 @@ class ContainerProcess:
     def start(self) -> int:
         """Start the command; its pid (also its process group id)."""
         try:
+            argv, pass_fds = self.argv, ()
+            if self._listen_fd is not None:
+                argv, pass_fds = socket_activated(self.argv, self._listen_fd), (self._listen_fd,)
             self._process = subprocess.Popen(
-                self.argv,
+                argv,
+                pass_fds=pass_fds,
+                **_as_user(self._run_as),
                 env=self._env,
                 cwd=self._cwd,
                 stdin=subprocess.DEVNULL,
@@ -137,3 +193,10 @@ class ContainerProcess:
 def _signal_group(pgid: int, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signum)
+
+
+def _as_user(run_as: tuple[int, int] | None) -> dict[str, Any]:
+    """``subprocess.Popen`` arguments that run the child as ``(uid, gid)`` with no other groups."""
+    if run_as is None:
+        return {}
+    return {"user": run_as[0], "group": run_as[1], "extra_groups": []}

@@ -241,6 +241,17 @@ def create_metadata_app(task: LocalTask) -> Flask:
         _container_or_404(docker_id)
         return jsonify({c.docker_id: stats.read(task, c) for c in task.containers})
 
+    inner = app.wsgi_app
+
+    def without_trailing_slash(environ: dict[str, Any], start_response: Any) -> Any:
+        # The ECS agent answers `${URI}/task/` like `${URI}/task`: on every path.
+        path = environ.get("PATH_INFO", "")
+        if len(path) > len(METADATA_PREFIX) and path.endswith("/"):
+            environ["PATH_INFO"] = path.rstrip("/")
+        return inner(environ, start_response)
+
+    app.wsgi_app = without_trailing_slash  # type: ignore[method-assign]
+
     @app.errorhandler(_NotFound)
     def not_found(_exc: Exception):
         response = jsonify(code="NotFound", message="no container with that id in this task")

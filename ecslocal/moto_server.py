@@ -35,9 +35,6 @@ from types import FrameType, TracebackType
 from typing import Any
 
 import moto
-from moto import settings
-from moto.core.authorization import ActionAuthenticatorMixin
-from moto.moto_api._internal import moto_api_backend
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -129,25 +126,23 @@ def _listing_bridges(app: Callable[..., Iterable[bytes]]) -> Callable[..., Itera
 _running_lock = threading.Lock()
 _running = 0
 _bridges_installed_here = False
-_saved_auth: tuple[float, int] | None = None
+_saved_auth: motocompat.EnforcementSwitch | None = None
 
 
 def _first_start() -> None:
     global _bridges_installed_here, _saved_auth
     _bridges_installed_here = not motocompat.installed()
     motocompat.install()
-    _saved_auth = (settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count)
+    _saved_auth = motocompat.enforcement_switch()
     # A fresh account with enforcement off: no users, roles or queues from an earlier server.
-    settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
-    ActionAuthenticatorMixin.request_count = 0
-    moto_api_backend.reset()
+    motocompat.set_enforcement_switch((float("inf"), 0))
+    motocompat.reset_backends()
 
 
 def _last_stop() -> None:
     global _bridges_installed_here, _saved_auth
     if _saved_auth is not None:
-        settings.INITIAL_NO_AUTH_ACTION_COUNT = _saved_auth[0]
-        ActionAuthenticatorMixin.request_count = _saved_auth[1]
+        motocompat.set_enforcement_switch(_saved_auth)
         _saved_auth = None
     if _bridges_installed_here:
         motocompat.uninstall()

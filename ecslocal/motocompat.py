@@ -16,6 +16,9 @@ Gaps that are documented and deliberately not bridged (docs/local-runtime.md, "L
 
 The patches are process-wide (moto's backends and its enforcement switch are too): install the
 bridges in the process that serves moto, before it serves (``EmbeddedMoto.start`` does).
+
+This module is the one place that reads moto internals (private methods, private modules, class
+state); ``tests/ecslocal/test_motocompat.py`` has a canary for each.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import moto
+from moto import settings
+from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import ServiceException
 from moto.core.responses import BaseResponse
 from moto.ecr.responses import ECRResponse
@@ -41,6 +46,7 @@ from moto.kms.models import kms_backends
 from moto.kms.responses import KmsResponse
 from moto.kms.utils import _deserialize_ciphertext_blob
 from moto.logs.responses import LogsResponse
+from moto.moto_api._internal import moto_api_backend
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.secretsmanager.responses import SecretsManagerResponse
 from moto.sqs.responses import SQSResponse
@@ -55,9 +61,9 @@ VERIFIED_MOTO_VERSION = "5.2.5"
 SERVICE_PRINCIPAL_TAG = "ecslocal:service-principal"
 
 # One authorisation check: (IAM action, resource ARN).
-Check = tuple[str, str]
+AuthorizationCheck = tuple[str, str]
 # Turns the checks moto would make for a request into the checks AWS makes.
-Rewrite = Callable[[BaseResponse, list[Check]], list[Check]]
+Rewrite = Callable[[BaseResponse, list[AuthorizationCheck]], list[AuthorizationCheck]]
 
 
 class MotoVersionError(RuntimeError):
@@ -83,7 +89,7 @@ class _BridgedIAMRequest(IAMRequest):
         super().__init__(**kwargs)
 
     def check_action_permitted(self, resource: str) -> None:
-        checks: list[Check] = [(self._action, resource)]
+        checks: list[AuthorizationCheck] = [(self._action, resource)]
         for rewrite in _rewrites.get(type(self._response), ()):
             checks = rewrite(self._response, checks)
         for action, arn in checks:
@@ -174,9 +180,11 @@ def _scope_resources(resolve: Callable[[BaseResponse, str], list[str] | None]) -
     the caller needs the action on each (GetParameters on several names).
     """
 
-    def rewrite(response: BaseResponse, checks: list[Check]) -> list[Check]:
+    def rewrite(
+        response: BaseResponse, checks: list[AuthorizationCheck]
+    ) -> list[AuthorizationCheck]:
         operation = response._get_action()
-        scoped: list[Check] = []
+        scoped: list[AuthorizationCheck] = []
         for action, resource in checks:
             ours = resource == "*" and action.endswith(f":{operation}")
             arns = resolve(response, operation) if ours else None
@@ -232,7 +240,9 @@ def _ssm_resources(response: BaseResponse, operation: str) -> list[str] | None:
     return None
 
 
-def _ssm_decrypt_checks(response: BaseResponse, checks: list[Check]) -> list[Check]:
+def _ssm_decrypt_checks(
+    response: BaseResponse, checks: list[AuthorizationCheck]
+) -> list[AuthorizationCheck]:
     """Add ``kms:Decrypt`` on the customer-managed key of each SecureString read with decryption.
 
     AWS decrypts on the caller's behalf, so the caller needs ``kms:Decrypt`` on the parameter's key
@@ -380,7 +390,9 @@ _SQS_BATCH_ACTIONS = {
 }
 
 
-def _sqs_singular_actions(response: BaseResponse, checks: list[Check]) -> list[Check]:
+def _sqs_singular_actions(
+    response: BaseResponse, checks: list[AuthorizationCheck]
+) -> list[AuthorizationCheck]:
     return [(_SQS_BATCH_ACTIONS.get(action, action), resource) for action, resource in checks]
 
 
@@ -484,6 +496,29 @@ BRIDGES: tuple[AuthorizationBridge | MethodBridge, ...] = (
 
 _lock = threading.Lock()
 _installed: list[AuthorizationBridge | MethodBridge] = []
+
+
+# -- the enforcement switch and the reset ---------------------------------------------------------
+# moto enforces IAM once more requests were made than INITIAL_NO_AUTH_ACTION_COUNT, counting on a
+# class attribute; it has no public call to save and restore that switch, nor to reset every
+# backend in-process (its HTTP reset endpoint calls this backend).
+
+EnforcementSwitch = tuple[float, int]  # (requests allowed without auth, requests counted so far)
+
+
+def enforcement_switch() -> EnforcementSwitch:
+    """The process's IAM enforcement switch, to restore later with :func:`set_enforcement_switch`."""
+    return settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count
+
+
+def set_enforcement_switch(switch: EnforcementSwitch) -> None:
+    """Set the switch; ``(float("inf"), 0)`` turns enforcement off until it is enabled again."""
+    settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count = switch
+
+
+def reset_backends() -> None:
+    """Forget every resource of every moto backend in this process (a fresh account)."""
+    moto_api_backend.reset()
 
 
 def check_moto_version(version: str | None = None) -> None:

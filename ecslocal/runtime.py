@@ -54,10 +54,26 @@ from ecslocal.credentials import (
 )
 from ecslocal.credentials_endpoint import CREDENTIALS_PATH, create_credentials_app
 from ecslocal.dockerfile import DockerfileError, ImageConfig, read_dockerfile
+from ecslocal.engine_docker import (
+    DockerContainer,
+    DockerHealthFollower,
+    TaskLabels,
+    run_arguments,
+    write_env_file,
+)
+from ecslocal.engines import DOCKER_ENGINE, PROCESS_ENGINE
 from ecslocal.environment import TaskEndpoints, container_environment
 from ecslocal.health import CheckResult, HealthCheckError, HealthCheckSpec, HealthMonitor
 from ecslocal.httpserve import ServedApp
-from ecslocal.launcher import DEFAULT_STOP_TIMEOUT, ContainerProcess, LaunchError, container_command
+from ecslocal.image import LOCAL_IMAGE, ImageError, ensure_image
+from ecslocal.launcher import (
+    DEFAULT_STOP_TIMEOUT,
+    ContainerProcess,
+    LaunchError,
+    container_command,
+    task_user,
+    why_not_switch_user,
+)
 from ecslocal.logship import LogShipper
 from ecslocal.metadata_endpoint import METADATA_PREFIX, create_metadata_app
 from ecslocal.roles import role_issuer, role_session
@@ -93,6 +109,8 @@ class RuntimeOptions:
     static_keys: bool = False
     health_start_interval: float = 1.0
     ready_timeout: float = 60.0
+    engine: str = PROCESS_ENGINE
+    console_port: int | None = None  # None: no console; 0: any free port
 
 
 def check_port_free(port: int, host: str = "127.0.0.1") -> None:
@@ -111,11 +129,23 @@ def check_port_free(port: int, host: str = "127.0.0.1") -> None:
                 raise
 
 
-def pick_free_port(host: str = "127.0.0.1") -> int:
-    """A port on ``host`` that was free a moment ago (``--port 0``)."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+def reserve_listener(host: str = "127.0.0.1") -> socket.socket:
+    """A listening socket on a free port of ``host`` (``--port 0``), held until handed over."""
+    sock = socket.socket()
+    sock.bind((host, 0))
+    sock.listen(128)
+    return sock
+
+
+def check_console_port_free(port: int) -> None:
+    """Like :func:`check_port_free`, for the console's port (``CONSOLE_PORT``)."""
+    try:
+        check_port_free(port)
+    except RuntimeStartError:
+        raise RuntimeStartError(
+            f"the console's port {port} is already in use on 127.0.0.1: choose another "
+            "(make demo CONSOLE_PORT=8082)"
+        ) from None
 
 
 class LocalRuntime:
@@ -132,17 +162,20 @@ class LocalRuntime:
         self.account: Any = None
         self.task: LocalTask | None = None
         self.container: Container | None = None
-        self.process: ContainerProcess | None = None
+        self.process: ContainerProcess | DockerContainer | None = None
         self.task_credentials: RotatingCredentials | None = None
         self.execution_credentials: RotatingCredentials | None = None
         self.prepared: PreparedContainer | None = None
         self.endpoints: ServedApp | None = None
         self.shipper: LogShipper | None = None
-        self.monitor: HealthMonitor | None = None
+        self.monitor: HealthMonitor | DockerHealthFollower | None = None
+        self.console_server: ServedApp | None = None
+        self.console_auth: Any = None
         self._cleanups: list[Callable[[], None]] = []
         self._output_tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
         self._health_changed = threading.Condition()
         self._stopped = False
+        self._listener: socket.socket | None = None
         self._workdir = Path(tempfile.mkdtemp(prefix="ecslocal-"))
         self._cleanups.append(lambda: _remove_tree(self._workdir))
 
@@ -165,9 +198,14 @@ class LocalRuntime:
                     "stop it first (Ctrl-C in its terminal)"
                 )
         if self.port == 0:
-            self.port = pick_free_port()
+            # Kept open and handed to the container (process engine): no other process can take it.
+            self._listener = reserve_listener()
+            self._cleanups.append(self._listener.close)
+            self.port = self._listener.getsockname()[1]
         else:
             check_port_free(self.port)
+        if options.console_port:
+            check_console_port_free(options.console_port)
         # Unreadable or malformed artifacts stop here, before moto starts; bootstrap renders them
         # again for the real account and key.
         render_artifacts(
@@ -179,12 +217,21 @@ class LocalRuntime:
         self._create_task()
         self._run_agent()
         self._serve_endpoints()
+        # Written before the container can answer, so `make demo-env` works as soon as /readyz does;
+        # "ready" turns true once the container is healthy (what the tour and the tests wait for).
+        self._write_state(ready=False)
         self._launch()
         self._wait_until_ready()
-        if options.state_file is not None:
-            write_state(options.state_file, self.state())
+        self._serve_console()
+        self._write_state(ready=True)
+
+    def _write_state(self, ready: bool) -> None:
+        path = self.options.state_file
+        if path is None:
+            return
+        write_state(path, {**self.state(), "ready": ready})
+        if not ready:
             pid = os.getpid()
-            path = options.state_file
             self._cleanups.append(lambda: remove_state(path, pid))
 
     def _start_aws(self) -> None:
@@ -348,6 +395,9 @@ class LocalRuntime:
         )
 
     def _launch(self) -> None:
+        if self.options.engine == DOCKER_ENGINE:
+            self._launch_docker()
+            return
         assert self.task is not None and self.container is not None
         task, container = self.task, self.container
         try:
@@ -357,7 +407,20 @@ class LocalRuntime:
         except (DockerfileError, LaunchError) as exc:
             raise TaskStartError(f"CannotStartContainerError: {exc}") from None
         task.container_created(container)
-        self.process = ContainerProcess(argv, env, PROJECT_ROOT, self._on_output)
+        listen_fd = None if self._listener is None else self._listener.fileno()
+        run_as = task_user(container.definition)
+        blocked = why_not_switch_user(Path(sys.executable), PROJECT_ROOT) if run_as else None
+        if run_as is not None and blocked is not None:
+            self.console.say(f"task user {run_as[0]}:{run_as[1]} not applied: {blocked}")
+            run_as = None
+        if run_as is not None:
+            # The container's HOME lives in the runtime's private directory: the task's user owns it.
+            for path in (self._workdir, self._workdir / "home"):
+                os.chown(path, *run_as)
+            self.console.say(f"container runs as uid:gid {run_as[0]}:{run_as[1]} (task user)")
+        self.process = ContainerProcess(
+            argv, env, PROJECT_ROOT, self._on_output, listen_fd=listen_fd, run_as=run_as
+        )
         try:
             pid = self.process.start()
         except LaunchError as exc:
@@ -377,7 +440,55 @@ class LocalRuntime:
                 PROJECT_ROOT,
                 self._on_health,
                 start_interval=self.options.health_start_interval,
+                run_as=run_as,
             ).start()
+            self._cleanups.append(self.monitor.stop)
+
+    def _launch_docker(self) -> None:
+        """The task's container as a real container of the image (built when missing or stale)."""
+        assert self.task is not None and self.container is not None
+        task, container = self.task, self.container
+        try:
+            if ensure_image(LOCAL_IMAGE, say=self.console.say):
+                self.console.say(f"image {LOCAL_IMAGE} built")
+            image = read_dockerfile(self.options.dockerfile)
+            env = self._environment(image)
+            # The image sets its own PATH and HOME; the host's venv and home mean nothing inside it.
+            for name in ("PATH", "HOME"):
+                env.pop(name, None)
+            name = f"ecslocal-{task.task_id}-{container.name}"
+            args = run_arguments(
+                task.task_definition,
+                container.definition,
+                image=LOCAL_IMAGE,
+                name=name,
+                labels=TaskLabels(
+                    task_arn=task.task_arn,
+                    container_name=container.name,
+                    cluster=task.cluster_arn,
+                    family=task.family,
+                    revision=task.revision,
+                ),
+                env_file=write_env_file(self._workdir / "container.env", env),
+            )
+        except (DockerfileError, LaunchError, ImageError) as exc:
+            raise TaskStartError(f"CannotStartContainerError: {exc}") from None
+        task.container_created(container)
+        if self._listener is not None:
+            # A container cannot be handed a socket of this process: the port is free again from
+            # here until the container binds it (process engine only is race-free).
+            self._listener.close()
+        docker_container = DockerContainer(args, name, self._on_output)
+        self.process = docker_container
+        self._cleanups.append(self._stop_container)
+        try:
+            pid = docker_container.start()
+        except LaunchError as exc:
+            raise TaskStartError(f"CannotStartContainerError: {exc}") from None
+        task.container_started(container, pid)
+        self.console.say(f"container {container.name} started: docker container {name} (pid {pid})")
+        if container.has_health_check:
+            self.monitor = DockerHealthFollower(docker_container, self._on_health).start()
             self._cleanups.append(self.monitor.stop)
 
     def _on_output(self, stream: str, line: str) -> None:
@@ -422,6 +533,26 @@ class LocalRuntime:
             f"the container was not healthy within {self.options.ready_timeout:g} s"
         )
 
+    def _serve_console(self) -> None:
+        """The demo console next to the task (loopback only), when a console port is set."""
+        if self.options.console_port is None:
+            return
+        from ecslocal.webconsole import ConsoleAuth, create_console_app
+        from ecslocal.webconsole.view import RuntimeView
+
+        port = self.options.console_port
+        self.console_auth = ConsoleAuth(self.api_key)
+        server = ServedApp(None, "127.0.0.1", port, name="console")
+        server.set_app(create_console_app(RuntimeView(self), self.console_auth, server.port))
+        self.console_server = server.start()
+        self._cleanups.append(server.stop)
+        self.console.say(f"demo console at {self.console_url}")
+
+    @property
+    def console_url(self) -> str | None:
+        """The console's address (without a login token), or None when there is no console."""
+        return None if self.console_server is None else f"{self.console_server.base_url}/"
+
     # -- while running ---------------------------------------------------------------------------
     def rotate_task_credentials(self) -> None:
         """Issue new task-role credentials now (the running service must pick them up)."""
@@ -444,6 +575,7 @@ class LocalRuntime:
             "credentials_full_uri": self.credentials_uri,
             "authorization_token": self.authorization_token,
             "metadata_uri": self.metadata_uri,
+            "console_url": self.console_url,
             "aws_endpoint": self.endpoint,
             "region": self.options.region,
             "account_id": context.account_id,

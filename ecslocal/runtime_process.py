@@ -33,8 +33,10 @@ class RuntimeProcess:
         args: Sequence[str] = (),
         name: str = "runtime",
         extra_env: Mapping[str, str] | None = None,
+        command: str = "run",
     ) -> None:
         self.workdir = workdir
+        self.command = command  # "demo" prints the API key and the console's login link
         self.extra_env = dict(extra_env or {})
         self.name = name
         self.state_file = workdir / "state.json"
@@ -55,8 +57,10 @@ class RuntimeProcess:
                     sys.executable,
                     "-m",
                     "ecslocal",
-                    "run",
+                    self.command,
                     "--port",
+                    "0",
+                    "--console-port",
                     "0",
                     "--state-file",
                     str(self.state_file),
@@ -86,14 +90,16 @@ class RuntimeProcess:
         return "\n".join(self.output().splitlines()[-lines:])
 
     def wait_ready(self, timeout: float = 90.0) -> dict[str, Any]:
-        """Wait for the state file (the container is healthy); the state."""
+        """Wait for the state file to say ready (the container is healthy); the state."""
         assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.state_file.exists():
                 with contextlib.suppress(ValueError):
-                    self.state = json.loads(self.state_file.read_text(encoding="utf-8"))
-                    return self.state
+                    state = json.loads(self.state_file.read_text(encoding="utf-8"))
+                    if state.get("ready"):
+                        self.state = state
+                        return self.state
             if self.process.poll() is not None:
                 raise RuntimeProcessError(
                     f"{self.name} exited with {self.process.returncode} before it was ready:\n"

@@ -1,6 +1,6 @@
-"""``python -m ecslocal endpoints``: only the credentials and metadata endpoints, for docker compose.
+"""``python -m ecslocal endpoints``: only the credentials and metadata endpoints, for a container run elsewhere.
 
-Where the service runs in a container of its own (docker compose) it still needs what ECS gives a
+Where the service runs in a container started by hand (not by ``run``) it still needs what ECS gives a
 task: the credentials endpoint, here in its ``RELATIVE_URI`` form (no token: on ECS only the task
 can reach 169.254.170.2), and the task metadata endpoint v4. The role is assumed with the AWS
 credentials of this process's environment (the local agent's keys), with the task id as the session
@@ -33,7 +33,7 @@ from ecslocal.roles import role_issuer
 from ecslocal.task import LocalTask, new_task_id
 from ecslocal.wsgi import path_dispatcher
 
-# Stable docker ids for a given --task-id, so a compose file can name the metadata URI up front.
+# Stable docker ids for a given --task-id, so a container's environment can name the metadata URI up front.
 FIRST_DOCKER_ID_SUFFIX = 1_000_000_000
 _TASK_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
@@ -99,7 +99,7 @@ def serve_endpoints(args: argparse.Namespace) -> int:
     )
     for index, container in enumerate(task.containers):
         container.docker_id = f"{task.task_id}-{FIRST_DOCKER_ID_SUFFIX + index}"
-        # The container runs elsewhere (compose): reported as running, without statistics.
+        # The container runs elsewhere: reported as running, without statistics.
         task.container_created(container)
         task.container_started(container, pid=None)
     credentials_id = args.credentials_id or secrets.token_hex(16)

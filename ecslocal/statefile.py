@@ -97,6 +97,7 @@ TASK_SHELL_VARIABLES = (
     ("AWS_DEFAULT_REGION", "region"),
     ("API_KEY", "api_key"),
     ("SERVICE_URL", "service_url"),
+    ("CONSOLE_URL", "console_url"),
 )
 # Set to nothing so the shell's own keys and profile cannot win over the task role.
 TASK_SHELL_UNSET = (
@@ -113,6 +114,10 @@ TASK_SHELL_UNSET = (
 def export_lines(state: dict[str, Any]) -> list[str]:
     """Shell lines that make a shell see what the container sees (for ``eval "$(make demo-env)"``)."""
     lines = [f"unset {' '.join(TASK_SHELL_UNSET)}"]
-    lines += [f"export {name}={shlex.quote(str(state[key]))}" for name, key in TASK_SHELL_VARIABLES]
+    lines += [
+        f"export {name}={shlex.quote(str(state[key]))}"
+        for name, key in TASK_SHELL_VARIABLES
+        if state.get(key) is not None  # a runtime without a console has no console_url
+    ]
     lines += [f"export {name}={shlex.quote(value)}" for name, value in ISOLATION.items()]
     return lines

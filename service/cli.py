@@ -84,12 +84,10 @@ def whoami(env: Mapping[str, str], as_json: bool) -> int:
     """Print the identity report; the exit status says whether it is the right identity."""
     # Imported here so that the health check starts fast and needs no AWS library.
     from service.config import REGION_RE, region_from_env
+    from service.errors import CredentialsUnavailable, IdentityUnavailable
     from service.identity import (
         CredentialChecker,
         Expectations,
-        IdentityError,
-        IdentityUnavailableError,
-        NoCredentialsError,
         diagnose_without_credentials,
         error_to_dict,
         error_to_text,
@@ -104,7 +102,7 @@ def whoami(env: Mapping[str, str], as_json: bool) -> int:
         if region is not None and not REGION_RE.match(region):
             # botocore would refuse it while building the clients, which reads like a
             # credentials problem.
-            raise IdentityUnavailableError(
+            raise IdentityUnavailable(
                 f"AWS_REGION (or AWS_DEFAULT_REGION) {region!r} is not a region name like "
                 "eu-west-1",
                 diagnose_without_credentials(expectations, env, region),
@@ -113,17 +111,17 @@ def whoami(env: Mapping[str, str], as_json: bool) -> int:
             clients = _build_clients(region)
         except Exception as exc:
             # boto3 resolves credentials while it builds clients: a broken chain fails here.
-            raise NoCredentialsError(
+            raise CredentialsUnavailable(
                 f"The AWS credentials could not be loaded: {redact_environment(exc, env)}",
                 diagnose_without_credentials(expectations, env, region),
             ) from None
         report = CredentialChecker(clients, expectations, environ=env).report()
-    except IdentityError as error:
+    except IdentityUnavailable as error:
         if as_json:
             print(json.dumps(error_to_dict(error), indent=2))
         else:
             print(error_to_text(error), file=sys.stderr)
-        return EXIT_NO_CREDENTIALS if isinstance(error, NoCredentialsError) else EXIT_PROBLEMS
+        return EXIT_NO_CREDENTIALS if isinstance(error, CredentialsUnavailable) else EXIT_PROBLEMS
     print(json.dumps(report_to_dict(report), indent=2) if as_json else report_to_text(report))
     return EXIT_PROBLEMS if report.has_errors else EXIT_OK
 

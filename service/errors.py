@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from flask import Flask, Response, g, jsonify
 from werkzeug.exceptions import HTTPException
+
+if TYPE_CHECKING:
+    from service.identity.model import IdentityWarning
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +110,6 @@ class AwsRequestFailed(ServiceError):
     code = "aws_error"
 
 
-class CredentialsUnavailable(ServiceError):
-    status = 503
-    retry_after = 5
-    code = "no_credentials"
-
-
 class CredentialsRejected(ServiceError):
     status = 503
     retry_after = 5
@@ -132,9 +129,25 @@ class QueueUnavailable(ServiceError):
 
 
 class IdentityUnavailable(ServiceError):
+    """The identity could not be reported: STS could not be reached, or it rejected the credentials.
+
+    The message is safe to show; ``warnings`` are the identity warnings that still apply (the
+    ``/whoami`` response and the CLI show them next to the error).
+    """
+
     status = 503
     retry_after = 5
     code = "identity_unavailable"
+
+    def __init__(self, message: str, warnings: Iterable[IdentityWarning] = ()) -> None:
+        super().__init__(message)
+        self.warnings = tuple(warnings)
+
+
+class CredentialsUnavailable(IdentityUnavailable):
+    """The credential chain found no usable credentials (or they could not be loaded)."""
+
+    code = "no_credentials"
 
 
 class Busy(ServiceError):

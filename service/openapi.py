@@ -21,6 +21,7 @@ from service.state import EXTENSION
 
 API_VERSION = "1.0.0"
 _JSON = "application/json"
+_HTML = "text/html"
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -37,6 +38,15 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
         "headers": {REQUEST_ID_HEADER: {"$ref": "#/components/headers/RequestId"}},
         "content": {_JSON: {"schema": schema}},
     }
+
+
+def _with_html(response: dict[str, Any], description: str) -> dict[str, Any]:
+    """``response`` that may also come as ``text/html`` (content negotiation, ``Vary: Accept``)."""
+    content = {
+        **response["content"],
+        _HTML: {"schema": {"type": "string", "description": description}},
+    }
+    return {**response, "content": content}
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -110,7 +120,7 @@ def _schemas() -> dict[str, Any]:
                 "message": {"type": "string"},
             },
         },
-        "IdentityError": {
+        "IdentityErrorWithWarnings": {
             "allOf": [
                 _ref("Error"),
                 {
@@ -490,9 +500,12 @@ def operations() -> dict[str, dict[str, dict[str, Any]]]:
                 "x-endpoint": "identity.whoami",
                 "summary": "The identity this process holds, its credential source and warnings.",
                 "responses": {
-                    "200": _json(_ref("Identity"), "The credential checker's report."),
+                    "200": _with_html(
+                        _json(_ref("Identity"), "The credential checker's report."),
+                        "The same report as a small HTML page, when Accept prefers text/html.",
+                    ),
                     "503": _json(
-                        _ref("IdentityError"),
+                        _ref("IdentityErrorWithWarnings"),
                         "No credentials found, or STS unavailable; the warnings still apply.",
                     ),
                     **_errors("500"),

@@ -12,7 +12,8 @@ import threading
 from typing import NoReturn
 
 from service.config import ConfigError
-from service.identity import CredentialChecker, IdentityError, report_to_dict
+from service.errors import IdentityUnavailable
+from service.identity import CredentialChecker, report_to_dict
 
 # gunicorn stops (rather than respawning workers) when a worker exits with 4, "app failed to load".
 CONFIG_ERROR_EXIT = 4
@@ -43,7 +44,7 @@ def log_identity(checker: CredentialChecker) -> None:
     """Log the process's identity once (role and credential source); never raises."""
     try:
         report = checker.report()
-    except IdentityError as error:
+    except IdentityUnavailable as error:
         log.warning(
             "identity unknown: %s",
             error.message,

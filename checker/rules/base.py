@@ -1,8 +1,9 @@
-"""A rule is one small function with a stable code; the checker walks the registered list.
+"""A rule is one small function with a stable code; the checker walks the list in :mod:`checker.ruleset`.
 
 Each rule takes the :class:`~checker.subject.Subject` and yields :class:`Hit` values (which
 document, where in it, what is wrong); the engine turns hits into findings with the rule's code,
-severity and fix. Adding a check is adding one decorated function and its broken fixture.
+severity and fix. Adding a check is adding one decorated function, listing it in
+:data:`checker.ruleset.RULES`, and its broken fixture.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ Check = Callable[[Subject], Iterable[Hit]]
 
 @dataclass(frozen=True)
 class Rule:
-    """A registered check: its code, severity, one-line title, default fix and function."""
+    """A check with its code, severity, one-line title and default fix."""
 
     code: str
     severity: Severity
@@ -38,16 +39,10 @@ class Rule:
     check: Check
 
 
-REGISTRY: list[Rule] = []
+def rule(code: str, severity: Severity, title: str, fix: str) -> Callable[[Check], Rule]:
+    """Make the decorated function the :class:`Rule` ``code``; it runs once listed in the ruleset."""
 
+    def make(check: Check) -> Rule:
+        return Rule(code, severity, title, fix, check)
 
-def rule(code: str, severity: Severity, title: str, fix: str) -> Callable[[Check], Check]:
-    """Register the decorated function as the rule ``code``."""
-
-    def register(check: Check) -> Check:
-        if any(existing.code == code for existing in REGISTRY):
-            raise ValueError(f"rule code {code} registered twice")
-        REGISTRY.append(Rule(code, severity, title, fix, check))
-        return check
-
-    return register
+    return make

@@ -16,6 +16,7 @@ from checker.findings import Severity
 from checker.rules.base import Hit, rule
 from checker.subject import TASK_DEFINITION, Container, Subject
 from service.aws import LONG_POLL_MAX_SECONDS
+from service.botocompat import validation_errors
 from service.config import DEFAULT_PORT, parse_queue_url
 
 TD = TASK_DEFINITION
@@ -51,20 +52,18 @@ def shape_errors(document: Any) -> list[tuple[str, str]]:
     report = ParamValidator().validate(document, _register_shape())
     if not report.has_errors():
         return []
-    # ValidationErrors keeps each error with the parameter name it is about; the public report is
-    # one string. Use the per-error list when it is there (tests pin this), else the report lines.
-    errors = getattr(report, "_errors", None)
+    # The per-error list points at the exact parameter; without it, the public report's lines.
+    errors = validation_errors(report)
     if errors is None:
         return [("$", line) for line in report.generate_report().splitlines()]
     located = []
-    for error in errors:
-        _, name, details = error
+    for name, details, message in errors:
         # botocore names nested parameters ".a[0].b"; missing and unknown parameters are reported
         # on their parent, so point at the key itself.
         name = name.lstrip(".")
         key = details.get("required_name") or details.get("unknown_param")
         name = f"{name}.{key}" if name and key else (key or name)
-        located.append((f"$.{name}" if name else "$", report._format_error(error)))
+        located.append((f"$.{name}" if name else "$", message))
     return located
 
 

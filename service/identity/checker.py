@@ -18,20 +18,19 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from service.aws import AwsClients
 from service.awscalls import ALWAYS_ALLOWED, calls
+from service.errors import CredentialsUnavailable, IdentityUnavailable
 from service.identity.credentials import describe_credentials
 from service.identity.ecs import TaskMetadata
 from service.identity.environment import EnvironmentFacts
 from service.identity.model import (
     CallerIdentity,
     Expectations,
-    Finding,
     IdentityReport,
-    IdentityUnavailableError,
-    NoCredentialsError,
+    IdentityWarning,
     Snapshot,
 )
 from service.identity.principal import parse_principal
-from service.identity.rules import evaluate
+from service.identity.rules import collect_warnings
 
 NO_CREDENTIALS_MESSAGE = (
     "boto3 found no AWS credentials: not in the environment, the shared credentials and config "
@@ -90,11 +89,11 @@ def diagnose_without_credentials(
     environ: Mapping[str, str],
     region: str | None,
     task_metadata: TaskMetadata | None = None,
-) -> tuple[Finding, ...]:
+) -> tuple[IdentityWarning, ...]:
     """The warnings that still apply when no identity could be determined."""
     environment = EnvironmentFacts.from_environ(environ)
     lookup = (task_metadata or TaskMetadata(environment.metadata_uri)).lookup()
-    return evaluate(
+    return collect_warnings(
         Snapshot(
             environment=environment,
             expectations=expectations,
@@ -134,8 +133,8 @@ class CredentialChecker:
     def report(self, *, refresh: bool = False) -> IdentityReport:
         """The identity report; STS is asked only for a new access key (or with ``refresh``).
 
-        Raises :class:`NoCredentialsError` when the chain finds no usable credentials and
-        :class:`IdentityUnavailableError` when STS cannot be reached or rejects them.
+        Raises :class:`CredentialsUnavailable` when the chain finds no usable credentials and
+        :class:`IdentityUnavailable` when STS cannot be reached or rejects them.
         """
         lookup = self._task_metadata.lookup()
         snapshot = Snapshot(
@@ -150,8 +149,9 @@ class CredentialChecker:
             # Refreshes expiring temporary credentials first, so the key id is the current one.
             frozen = credentials.get_frozen_credentials()
         except Exception as exc:  # botocore's refresh raises whatever its fetcher raised
-            raise IdentityUnavailableError(
-                f"The credentials could not be refreshed: {self._safe(exc)}", evaluate(snapshot)
+            raise IdentityUnavailable(
+                f"The credentials could not be refreshed: {self._safe(exc)}",
+                collect_warnings(snapshot),
             ) from None
         facts = describe_credentials(credentials, frozen.access_key, self._environ, self._clock())
         snapshot = replace(snapshot, credentials=facts)
@@ -165,7 +165,7 @@ class CredentialChecker:
             region=snapshot.region,
             credentials=facts,
             ecs=snapshot.ecs,
-            warnings=evaluate(snapshot),
+            warnings=collect_warnings(snapshot),
         )
         with self._lock:
             self._last_report = report
@@ -181,11 +181,12 @@ class CredentialChecker:
             with self._credentials_lock:
                 credentials = self._clients.session.get_credentials()
         except Exception as exc:  # providers raise more than BotoCoreError (ValueError, KeyError)
-            raise NoCredentialsError(
-                f"The AWS credentials could not be loaded: {self._safe(exc)}", evaluate(snapshot)
+            raise CredentialsUnavailable(
+                f"The AWS credentials could not be loaded: {self._safe(exc)}",
+                collect_warnings(snapshot),
             ) from None
         if credentials is None:
-            raise NoCredentialsError(NO_CREDENTIALS_MESSAGE, evaluate(snapshot))
+            raise CredentialsUnavailable(NO_CREDENTIALS_MESSAGE, collect_warnings(snapshot))
         return credentials
 
     def _identity_for(self, frozen: Any, refresh: bool, snapshot: Snapshot) -> CallerIdentity:
@@ -202,13 +203,14 @@ class CredentialChecker:
             except ClientError as exc:
                 error = exc.response.get("Error", {})
                 detail = f"{error.get('Code', 'error')}: {error.get('Message', '')}"
-                raise IdentityUnavailableError(
+                raise IdentityUnavailable(
                     f"STS rejected the credentials: {self._safe(detail, frozen)}",
-                    evaluate(snapshot),
+                    collect_warnings(snapshot),
                 ) from None
             except Exception as exc:  # includes a failed refresh while the request is signed
-                raise IdentityUnavailableError(
-                    f"STS could not be reached: {self._safe(exc, frozen)}", evaluate(snapshot)
+                raise IdentityUnavailable(
+                    f"STS could not be reached: {self._safe(exc, frozen)}",
+                    collect_warnings(snapshot),
                 ) from None
             self._identity, self._identity_key = identity, frozen.access_key
             return identity

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from service.botocompat import credentials_expiry
+
 CONTAINER_ROLE = "container-role"
 INSTANCE_ROLE = "iam-role"
 ENV = "env"
@@ -86,24 +88,12 @@ class CredentialFacts:
     container_endpoint: str | None  # the variable name that located the endpoint, never its token
 
 
-def expiry_of(credentials: object) -> datetime | None:
-    """The expiry time of botocore credentials, or None for credentials that do not expire.
-
-    botocore has no public accessor: ``RefreshableCredentials`` keeps it in ``_expiry_time`` (an
-    aware datetime). The credential-chain tests fail if that ever changes.
-    """
-    expiry = getattr(credentials, "_expiry_time", None)
-    if not isinstance(expiry, datetime):
-        return None
-    return expiry if expiry.tzinfo else expiry.replace(tzinfo=UTC)
-
-
 def describe_credentials(
     credentials: object, access_key_id: str | None, environ: Mapping[str, str], now: datetime
 ) -> CredentialFacts:
     """Facts about resolved botocore ``credentials`` whose current key id is ``access_key_id``."""
     method = getattr(credentials, "method", None)
-    expires_at = expiry_of(credentials)
+    expires_at = credentials_expiry(credentials)
     seconds_left = None
     if expires_at is not None:
         seconds_left = max(0, int((expires_at - now).total_seconds()))

@@ -6,18 +6,19 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
 
+from service.errors import IdentityUnavailable
 from service.identity.credentials import iso_utc
-from service.identity.model import Finding, IdentityError, IdentityReport
+from service.identity.model import IdentityReport, IdentityWarning
 
 
-def finding_to_dict(finding: Finding) -> dict[str, str]:
+def warning_to_dict(finding: IdentityWarning) -> dict[str, str]:
     """One warning as ``{code, severity, message}``."""
     return {"code": finding.code, "severity": finding.severity, "message": finding.message}
 
 
-def warnings_to_dicts(findings: Iterable[Finding]) -> list[dict[str, str]]:
+def warnings_to_dicts(findings: Iterable[IdentityWarning]) -> list[dict[str, str]]:
     """The warnings list of the JSON documents."""
-    return [finding_to_dict(finding) for finding in findings]
+    return [warning_to_dict(finding) for finding in findings]
 
 
 def report_to_dict(report: IdentityReport) -> dict[str, Any]:
@@ -44,7 +45,7 @@ def report_to_dict(report: IdentityReport) -> dict[str, Any]:
     }
 
 
-def error_to_dict(error: IdentityError) -> dict[str, Any]:
+def error_to_dict(error: IdentityUnavailable) -> dict[str, Any]:
     """The JSON document for a report that could not be made: the error and the warnings."""
     return {
         "error": {"code": error.code, "message": error.message},
@@ -67,7 +68,7 @@ def _rows(rows: list[tuple[str, str | None]]) -> list[str]:
     return [f"{label:<{width}}  {value}" for label, value in rows if value is not None]
 
 
-def warnings_to_text(findings: Iterable[Finding]) -> list[str]:
+def warnings_to_text(findings: Iterable[IdentityWarning]) -> list[str]:
     """One block per warning: severity and code, then the message."""
     lines = []
     for finding in findings:
@@ -118,7 +119,7 @@ def report_to_text(report: IdentityReport) -> str:
     return "\n".join(lines)
 
 
-def error_to_text(error: IdentityError) -> str:
+def error_to_text(error: IdentityUnavailable) -> str:
     """A report that could not be made, for a terminal."""
     lines = [f"{error.code}: {error.message}"]
     if error.warnings:

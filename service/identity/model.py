@@ -20,7 +20,7 @@ QUEUE_URL_VARS = ("PENDING_QUEUE_URL", "CONFIRMED_QUEUE_URL")
 
 
 @dataclass(frozen=True)
-class Finding:
+class IdentityWarning:
     """One warning of the report: a stable code, a severity and a message that says how to fix it."""
 
     code: str
@@ -113,7 +113,7 @@ class IdentityReport:
     region: str | None
     credentials: CredentialFacts
     ecs: EcsTask | None
-    warnings: tuple[Finding, ...]
+    warnings: tuple[IdentityWarning, ...]
 
     @property
     def principal_type(self) -> str:
@@ -135,26 +135,3 @@ class IdentityReport:
     def describe_principal(self) -> str:
         """E.g. ``role courier-dev-task``: what to name when a permission is missing."""
         return self.principal.describe()
-
-
-class IdentityError(Exception):
-    """The identity could not be reported. The message is safe to show; ``warnings`` still apply."""
-
-    code = "IDENTITY_ERROR"
-
-    def __init__(self, message: str, warnings: Iterable[Finding] = ()) -> None:
-        super().__init__(message)
-        self.message = message
-        self.warnings = list(warnings)
-
-
-class NoCredentialsError(IdentityError):
-    """The credential chain found no usable credentials."""
-
-    code = "NO_CREDENTIALS"
-
-
-class IdentityUnavailableError(IdentityError):
-    """STS could not be reached, or it rejected the credentials."""
-
-    code = "IDENTITY_UNAVAILABLE"

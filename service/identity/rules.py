@@ -1,17 +1,18 @@
 """The warnings of the identity report, one small rule each.
 
 A rule has a stable code, a severity and the fix text; its ``detect`` function looks at one
-:class:`Snapshot` and returns what is wrong (or None). The checker runs :data:`RULES` in order.
-Adding a warning is adding one rule here and its test.
+:class:`Snapshot` and returns what is wrong (or None). The checker runs :data:`WARNING_RULES`, the list at
+the end of this module, in order: the order of that list is the order of the report. Adding a
+warning is adding one rule here, listing it, and its test.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from service.identity.credentials import CONTAINER_ROLE, INSTANCE_ROLE, RELATIVE_URI_VAR
-from service.identity.model import ERROR, SEVERITIES, WARNING, Finding, Snapshot
+from service.identity.model import ERROR, SEVERITIES, WARNING, IdentityWarning, Snapshot
 from service.identity.principal import ROOT
 
 # Under this many seconds left, the credentials are about to expire (botocore itself refreshes
@@ -22,7 +23,7 @@ Detector = Callable[[Snapshot], "str | None"]
 
 
 @dataclass(frozen=True)
-class Rule:
+class WarningRule:
     """A warning: ``detect`` states the problem, ``fix`` says what to do about it."""
 
     code: str
@@ -30,33 +31,30 @@ class Rule:
     fix: str
     detect: Detector
 
-    def check(self, snapshot: Snapshot) -> Finding | None:
+    def check(self, snapshot: Snapshot) -> IdentityWarning | None:
         """The finding for ``snapshot``, or None when the rule does not apply."""
         problem = self.detect(snapshot)
         if problem is None:
             return None
-        return Finding(self.code, self.severity, f"{problem} {self.fix}")
+        return IdentityWarning(self.code, self.severity, f"{problem} {self.fix}")
 
 
-RULES: list[Rule] = []
-
-
-def rule(code: str, severity: str, fix: str) -> Callable[[Detector], Rule]:
-    """Register the decorated detector as a rule."""
+def rule(code: str, severity: str, fix: str) -> Callable[[Detector], WarningRule]:
+    """Make the decorated detector the :class:`WarningRule` ``code``; it runs once listed in :data:`WARNING_RULES`."""
     if severity not in SEVERITIES:
         raise ValueError(f"rule {code}: severity {severity!r} is not one of {SEVERITIES}")
 
-    def register(detect: Detector) -> Rule:
-        new_rule = Rule(code, severity, fix, detect)
-        RULES.append(new_rule)
-        return new_rule
+    def make(detect: Detector) -> WarningRule:
+        return WarningRule(code, severity, fix, detect)
 
-    return register
+    return make
 
 
-def evaluate(snapshot: Snapshot, rules: list[Rule] | None = None) -> tuple[Finding, ...]:
-    """Run every rule on ``snapshot``; the findings in rule order."""
-    findings = (r.check(snapshot) for r in (RULES if rules is None else rules))
+def collect_warnings(
+    snapshot: Snapshot, rules: Sequence[WarningRule] | None = None
+) -> tuple[IdentityWarning, ...]:
+    """Run every rule of :data:`WARNING_RULES` (or ``rules``) on ``snapshot``; the findings in list order."""
+    findings = (r.check(snapshot) for r in (WARNING_RULES if rules is None else rules))
     return tuple(finding for finding in findings if finding is not None)
 
 
@@ -234,3 +232,21 @@ def ecs_metadata_unavailable(s: Snapshot) -> str | None:
     if not s.environment.metadata_uri or s.ecs_error is None:
         return None
     return f"The ECS task metadata endpoint could not be read: {s.ecs_error}."
+
+
+# Every warning, in report order: first whose credentials are used and whether they are the task
+# role's, then the region, then what is fragile but works today.
+WARNING_RULES: tuple[WarningRule, ...] = (
+    static_keys_shadow_task_role,
+    no_task_role,
+    not_using_task_role,
+    instance_role_fallback,
+    role_mismatch,
+    execution_role_in_use,
+    root_credentials,
+    region_missing,
+    region_mismatch,
+    credentials_expiring,
+    profile_on_ecs,
+    ecs_metadata_unavailable,
+)

@@ -65,11 +65,13 @@ def test_cmd_is_one_exec_form_line_the_local_runtime_can_run() -> None:
     assert (PROJECT_ROOT / "service" / "wsgi.py").is_file()
 
 
-def test_multi_stage_on_one_pinned_slim_base() -> None:
+def test_multi_stage_on_one_base_argument_defaulting_to_a_pinned_slim_python() -> None:
     builder, final = stages()
     bases = [builder[0][1].split()[0], final[0][1].split()[0]]
-    assert bases[0] == bases[1]
-    image, _, tag = bases[0].partition(":")
+    assert bases == ["${PYTHON_IMAGE}", "${PYTHON_IMAGE}"]
+    args = [a for k, a in instructions() if k == "ARG" and a.startswith("PYTHON_IMAGE=")]
+    assert len(args) == 1
+    image, _, tag = args[0].removeprefix("PYTHON_IMAGE=").partition(":")
     assert image == "python" and "slim" in tag and tag.split("@")[0] != "latest"
 
 

@@ -13,7 +13,8 @@ import pytest
 
 from artifacts.context import DeploymentContext
 from artifacts.render import EXECUTION_POLICY, POLICIES_DIR, TASK_POLICY, TASKDEF_FILE, TRUST_POLICY
-from checker import Report, check_files
+from checker.engine import check_files
+from checker.findings import Report
 from service.awscalls import ALWAYS_ALLOWED, QUEUES, AwsCall
 
 # A service that sends, receives, deletes, releases and checks its queues, and asks STS who it is:

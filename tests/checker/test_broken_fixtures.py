@@ -665,7 +665,7 @@ def test_declared_calls_are_matched_both_ways(artifacts: ArtifactCopy, calls, co
 
 
 def test_every_rule_has_a_broken_fixture() -> None:
-    from checker.rules import RULES
+    from checker.ruleset import RULES
 
     covered = set().union(*(param.values[2] for param in ALL_DEFECTS)) | {"TR005", "TR006"}
     assert {rule.code for rule in RULES} <= covered

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from checker.engine import RULE_FAILED
-from checker.rules import RULES
+from checker.ruleset import RULES
 from tests.support.processes import PROJECT_ROOT
 
 DOC = PROJECT_ROOT / "docs" / "artifacts.md"

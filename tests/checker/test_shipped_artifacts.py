@@ -7,8 +7,8 @@ import re
 import pytest
 
 from artifacts.context import DeploymentContext
-from checker import check_files
-from checker.rules import RULES
+from checker.engine import check_files
+from checker.ruleset import RULES
 from service.awscalls import declared_calls
 from tests.checker.conftest import CALLS
 

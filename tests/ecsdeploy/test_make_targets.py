@@ -1,138 +1,141 @@
-"""The make targets: variables reach the CLI, and image/push stop clearly without a Docker engine."""
+"""make plan / deploy (twice) / destroy against a moto server process, through the real targets."""
 
 from __future__ import annotations
 
-import os
-import re
+import json
 import subprocess
 
+import boto3
 import pytest
 
-from artifacts.context import DeploymentContext
-from artifacts.render import render_artifacts
-from ecsdeploy.cli import build_parser, resolve_inputs
-from ecsdeploy.image import NO_ENGINE, target_platform
-from tests.ecsdeploy.conftest import REGION, operator_env, run_cli
+from artifacts import DeploymentContext
+from ecsdeploy.apikey import CREATED_BY_TAG
 from tests.support.processes import PROJECT_ROOT, clean_env
 
-DEPLOY_MK = PROJECT_ROOT / "mk" / "deploy.mk"
-# `-o install`: the tests never (re)install the virtualenv; that `install` is a prerequisite of each
-# target is checked on the file itself.
-MAKE = ["make", "--no-print-directory", "-o", "install"]
+REGION = "us-east-1"
+# `-o install`: the tests never (re)install the virtualenv.
+MAKE = ["make", "--no-print-directory", "-s", "-o", "install"]
 
 
-def make(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*MAKE, *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120,
-        check=False,
+def client(endpoint: str, name: str, region: str = REGION):
+    return boto3.client(
+        name, endpoint_url=endpoint, region_name=region,
+        aws_access_key_id="testing", aws_secret_access_key="testing",
     )  # fmt: skip
 
 
-def test_every_deploy_target_depends_on_install_and_is_documented():
-    text = DEPLOY_MK.read_text()
-    for target in ("plan", "deploy", "destroy", "image", "push"):
-        assert re.search(rf"^{target}: install ## \S", text, re.MULTILINE), target
+def put_image(endpoint: str, repository: str, tag: str) -> None:
+    """An image in ECR, as `make push` would leave it (moto keeps only the manifest)."""
+    ecr = client(endpoint, "ecr")
+    ecr.create_repository(repositoryName=repository, imageTagMutability="IMMUTABLE")
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": 2,
+            "digest": "sha256:" + "0" * 64,
+        },
+        "layers": [],
+    }
+    ecr.put_image(repositoryName=repository, imageTag=tag, imageManifest=json.dumps(manifest))
 
 
-@pytest.mark.integration
-def test_make_variables_become_cli_arguments(tmp_path):
-    result = make(
-        "-n", "deploy", "REGION=eu-west-1", "SUBNETS=subnet-0123456789abcdef0,subnet-0123456789abcdef1",
-        "SECURITY_GROUPS=sg-0123456789abcdef0", "CLUSTER=shared", "WAIT=0", "MIN_TASKS=2",
-        "MAX_TASKS=8", "TAG=abc123", "PUBLIC_IP=1", "SERVICE_NAME=courier", "ENV_NAME=prod",
-        env=clean_env(),
-    )  # fmt: skip
-
-    assert result.returncode == 0, result.stderr
-    command = result.stdout.strip().splitlines()[-1]
-    for expected in (
-        "-m ecsdeploy deploy",
-        '--region "eu-west-1"',
-        '--subnets "subnet-0123456789abcdef0,subnet-0123456789abcdef1"',
-        '--security-groups "sg-0123456789abcdef0"',
-        '--cluster "shared"',
-        "--no-wait",
-        '--min-tasks "2"',
-        '--max-tasks "8"',
-        '--image-tag "abc123"',
-        "--assign-public-ip",
-        '--service "courier"',
-        '--env "prod"',
-    ):
-        assert expected in command, expected
-    destroy = make("-n", "destroy", "YES=1", env=clean_env()).stdout
-    assert "--yes" in destroy
-    assert "--yes" not in make("-n", "destroy", env=clean_env()).stdout
-    assert "--no-wait" not in make("-n", "deploy", env=clean_env()).stdout
-
-
-@pytest.mark.integration
-@pytest.mark.parametrize("command", ["image", "push"])
-def test_without_a_docker_engine_image_and_push_say_so(command, monkeypatch, tmp_path):
-    operator_env(monkeypatch, "http://127.0.0.1:9", tmp_path)
-    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-docker.sock")
-
-    result = run_cli(command, "--image-tag", "abc123")
-
-    assert result.code == 1
-    assert NO_ENGINE in result.err
-    assert "Traceback" not in result.text
-
-
-def test_without_the_docker_command_image_says_so(monkeypatch, tmp_path):
-    operator_env(monkeypatch, "http://127.0.0.1:9", tmp_path)
-    monkeypatch.setenv("PATH", str(tmp_path))
-
-    result = run_cli("image")
-
-    assert result.code == 1
-    assert "the docker command is not installed" in result.err
-
-
-@pytest.mark.integration
-def test_make_image_without_an_engine_fails_with_the_message(tmp_path):
-    env = clean_env(DOCKER_HOST=f"unix://{tmp_path}/no-docker.sock", PATH=os.environ["PATH"])
-
-    result = make("image", "TAG=abc123", env=env)
-
-    assert result.returncode != 0
-    assert NO_ENGINE in result.stderr
-
-
-@pytest.mark.integration
-def test_make_plan_deploy_destroy_against_moto(moto_endpoint, vpc, tmp_path):
+def make(endpoint: str, *args: str, region: str = REGION) -> subprocess.CompletedProcess:
     env = clean_env(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_CONFIG_FILE=str(tmp_path / "none"),
-        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
-        PATH=os.environ["PATH"],
+        AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION=region,
+        AWS_CONFIG_FILE="/nonexistent", AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
+    )  # fmt: skip
+    return subprocess.run(
+        [*MAKE, *args, f"ENDPOINT_URL={endpoint}"], cwd=PROJECT_ROOT, env=env,
+        capture_output=True, text=True, timeout=120, check=False, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def test_plan_deploy_twice_and_destroy(endpoint: str) -> None:
+    context = DeploymentContext(service="mk", env="one", region=REGION)
+    names = ("SERVICE_NAME=mk", "ENV_NAME=one", "TAG=v1")
+    put_image(endpoint, context.ecr_repository, "v1")
+    cfn = client(endpoint, "cloudformation")
+
+    plan = make(endpoint, "plan", *names)
+    assert plan.returncode == 0, plan.stderr
+    assert f"Plan to create stack {context.prefix}" in plan.stdout
+    assert "+ Add     TaskRole (AWS::IAM::Role)" in plan.stdout
+    assert not [
+        s for s in cfn.list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"
+    ]
+
+    first = make(endpoint, "deploy", *names)
+    assert first.returncode == 0, first.stderr
+    assert f"Stack {context.prefix} is CREATE_COMPLETE" in first.stdout
+    sqs = client(endpoint, "sqs")
+    queues = {url.rsplit("/", 1)[1] for url in sqs.list_queues()["QueueUrls"]}
+    assert set(context.queue_names) <= queues
+    ssm = client(endpoint, "ssm")
+    parameter = ssm.get_parameter(Name=context.api_key_parameter, WithDecryption=True)["Parameter"]
+    assert parameter["Type"] == "SecureString"
+    assert parameter["Value"] not in first.stdout + first.stderr
+    tags = ssm.list_tags_for_resource(
+        ResourceType="Parameter", ResourceId=context.api_key_parameter
     )
-    variables = [
-        f"REGION={REGION}", f"ENDPOINT_URL={moto_endpoint}", "SERVICE_NAME=viamake",
-        "ENV_NAME=ci", f"SUBNETS={','.join(vpc.subnets)}", f"SECURITY_GROUPS={vpc.security_group}",
-        "WAIT=0",
-    ]  # fmt: skip
+    assert CREATED_BY_TAG in tags["TagList"]
 
-    planned = make("plan", *variables, env=env)
-    deployed = make("deploy", *variables, env=env)
-    destroyed = make("destroy", *variables, "YES=1", env=env)
+    second = make(endpoint, "deploy", *names)
+    assert second.returncode == 0, second.stderr
+    assert "No changes" in second.stdout
+    again = ssm.get_parameter(Name=context.api_key_parameter, WithDecryption=True)["Parameter"]
+    assert again["Value"] == parameter["Value"]  # never overwritten
 
-    assert planned.returncode == 0, planned.stderr
-    assert "Plan for viamake-ci" in planned.stdout
-    assert deployed.returncode == 0, deployed.stderr
-    assert "done: create ecs service viamake-ci" in deployed.stdout
-    assert destroyed.returncode == 0, destroyed.stderr
-    assert "Destroyed" in destroyed.stdout
+    refused = make(endpoint, "destroy", *names)  # no terminal, no YES=1: nothing is deleted
+    assert refused.returncode != 0
+    assert "not confirmed: nothing was deleted" in refused.stderr
+    destroy = make(endpoint, "destroy", *names, "YES=1", "KEEP_IMAGES=1")
+    assert destroy.returncode == 0, destroy.stderr
+    assert f"Deleted stack {context.prefix}" in destroy.stdout
+    assert not ssm.describe_parameters(
+        ParameterFilters=[{"Key": "Name", "Values": [context.api_key_parameter]}]
+    )["Parameters"]
+    assert context.queue_names[0] not in str(sqs.list_queues().get("QueueUrls", []))
+    ecr = client(endpoint, "ecr")
+    assert ecr.describe_repositories(repositoryNames=[context.ecr_repository])["repositories"]
 
 
-def test_the_image_is_built_for_the_task_definitions_platform(monkeypatch, tmp_path):
-    operator_env(monkeypatch, "http://127.0.0.1:9", tmp_path)
-    args = build_parser().parse_args(["image"])
-    inputs = resolve_inputs(args, {"AWS_REGION": REGION})
-    runtime = render_artifacts(DeploymentContext()).task_definition["runtimePlatform"]
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(("TAG=missing",), "image bad:missing is not in ECR", id="tag-not-in-ecr"),
+        pytest.param(("SUBNETS=subnet-xyz",), "'subnet-xyz' is not a subnet id", id="bad-subnet"),
+        pytest.param(("MIN_TASKS=5", "MAX_TASKS=2"), "need 1 <= min <= max", id="min-above-max"),
+        pytest.param(("MIN_TASKS=many",), "'many' is not a whole number", id="non-numeric"),
+        pytest.param(("ENV_NAME=Prod",), "env name 'Prod' must be", id="upper-case-env"),
+        pytest.param(
+            ("CERTIFICATE_ARN=cert",), "is not an ACM certificate ARN", id="bad-certificate"
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_creates_nothing(endpoint: str, args, message) -> None:
+    if "TAG=missing" in args:
+        put_image(endpoint, "bad", "v1")
+    result = make(endpoint, "deploy", "SERVICE_NAME=bad", *args)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    stacks = client(endpoint, "cloudformation").list_stacks()["StackSummaries"]
+    assert not [s for s in stacks if s["StackName"].startswith("bad-")]
 
-    platform = target_platform(inputs)
 
-    assert platform.startswith(runtime["operatingSystemFamily"].lower() + "/")
-    assert platform.endswith({"X86_64": "/amd64", "ARM64": "/arm64"}[runtime["cpuArchitecture"]])
+def test_no_default_vpc_with_subnets_default_says_so(endpoint: str) -> None:
+    region = "eu-west-3"
+    ec2 = client(endpoint, "ec2", region)
+    for vpc in ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"]:
+        for subnet in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])[
+            "Subnets"
+        ]:
+            ec2.delete_subnet(SubnetId=subnet["SubnetId"])
+        ec2.delete_vpc(VpcId=vpc["VpcId"])
+    result = make(
+        endpoint, "plan", "SERVICE_NAME=novpc", "IMAGE=public.ecr.aws/x/y:1", region=region
+    )
+    assert result.returncode != 0
+    assert "region eu-west-3 has no default VPC" in result.stderr

@@ -26,7 +26,7 @@ from ecslocal.bootstrap import (
 )
 from ecslocal.moto_server import EmbeddedMoto
 from tests.ecslocal.motoworld import outcome
-from tests.support.processes import free_port
+from tests.support.processes import refusing_port
 
 API_KEY = "local-api-key-7f3c9a"
 
@@ -112,10 +112,15 @@ def test_roles_carry_the_rendered_policies_unchanged(enforced: Enforced) -> None
         role = iam.get_role(RoleName=role_name)["Role"]
         assert role["AssumeRolePolicyDocument"] == rendered.trust_policy
         names = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
-        assert len(names) == 1
-        assert (
-            iam.get_role_policy(RoleName=role_name, PolicyName=names[0])["PolicyDocument"] == policy
-        )
+        documents = [
+            iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
+            for name in names
+        ]
+        assert policy in documents
+        # Besides it, only the template's Deny iam:* (on the task role).
+        extra = [s for d in documents if d != policy for s in d["Statement"]]
+        assert all((s["Effect"], s["Action"]) == ("Deny", "iam:*") for s in extra)
+        assert len(extra) == (role_name == account.context.task_role_name)
 
 
 @pytest.mark.integration
@@ -391,7 +396,7 @@ def test_malformed_endpoint_is_refused_before_any_call(endpoint: str) -> None:
 
 
 def test_unreachable_endpoint_is_a_clear_error() -> None:
-    endpoint = f"http://127.0.0.1:{free_port()}"
+    endpoint = f"http://127.0.0.1:{refusing_port()}"
     with pytest.raises(BootstrapError, match=f"cannot reach moto at {endpoint}"):
         bootstrap_account(endpoint, api_key=API_KEY)
     with pytest.raises(BootstrapError, match="cannot switch IAM enforcement on"):

@@ -1,4 +1,4 @@
-"""``run --aws-endpoint`` against a bridged moto server, then ``endpoints`` for a compose setup."""
+"""``run --aws-endpoint`` against a bridged moto server, then ``endpoints`` for a container run elsewhere."""
 
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def test_endpoints_serve_the_relative_uri_form_and_metadata(moto_endpoint, finis
     task_id = "0123456789abcdef0123456789abcdef"
     process = subprocess.Popen(
         [sys.executable, "-m", "ecslocal", "endpoints", "--aws-endpoint", moto_endpoint,
-         "--listen", f"127.0.0.1:{port}", "--credentials-id", "compose", "--task-id", task_id],
+         "--listen", f"127.0.0.1:{port}", "--credentials-id", "elsewhere", "--task-id", task_id],
         cwd=PROJECT_ROOT,
         env=clean_env(
             AWS_ACCESS_KEY_ID=agent["access_key_id"],
@@ -109,7 +109,7 @@ def test_endpoints_serve_the_relative_uri_form_and_metadata(moto_endpoint, finis
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for_http(f"{base}/", process=process)
-        creds = requests.get(f"{base}/v2/credentials/compose", timeout=10)
+        creds = requests.get(f"{base}/v2/credentials/elsewhere", timeout=10)
         assert creds.status_code == 200
         assert creds.json()["RoleArn"].endswith(f":role/{CONTEXT.task_role_name}")
         assert creds.json()["Expiration"].endswith("Z")
@@ -122,6 +122,6 @@ def test_endpoints_serve_the_relative_uri_form_and_metadata(moto_endpoint, finis
     finally:
         stop(process)
     out, err = process.communicate()
-    assert "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/compose" in out
+    assert "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/elsewhere" in out
     assert f"ECS_CONTAINER_METADATA_URI_V4={base}/v4/{task_id}-1000000000" in out
     assert "Traceback" not in err

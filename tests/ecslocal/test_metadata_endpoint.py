@@ -110,3 +110,11 @@ def test_unknown_container_ids_are_404_on_every_path(client, suffix):
     response = client.get(f"/v4/not-a-container{suffix}")
     assert response.status_code == 404
     assert response.get_json()["code"] == "NotFound"
+
+
+@pytest.mark.parametrize("suffix", ["/", "/task/", "/stats/", "/task/stats/", "/taskWithTags/"])
+def test_a_trailing_slash_is_accepted_on_every_path(client, task, suffix):
+    with_slash = client.get(f"{base(task)}{suffix}")
+    without = client.get(f"{base(task)}{suffix.rstrip('/')}")
+    assert with_slash.status_code == without.status_code == 200
+    assert with_slash.get_json().keys() == without.get_json().keys()

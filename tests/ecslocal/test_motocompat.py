@@ -8,6 +8,7 @@ closes or changes a gap.
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import subprocess
@@ -17,7 +18,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import moto
+import moto.settings
 import pytest
+from moto.core.authorization import ActionAuthenticatorMixin
 
 from ecslocal import motocompat
 from ecslocal.moto_server import EmbeddedMoto
@@ -715,3 +718,34 @@ def test_canary_probes_cover_exactly_the_bridges_and_documented_limits(
     kinds = {name: gap["kind"] for name, gap in pristine_moto_gaps["gaps"].items()}
     assert {n for n, k in kinds.items() if k == "bridge"} == set(motocompat.bridge_names())
     assert {n for n, k in kinds.items() if k == "documented"} == set(DOCUMENTED_LIMITS)
+
+
+# -- the moto internals motocompat reads ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("owner", "attribute"),
+    [
+        ("moto.core.responses.BaseResponse", "_get_action"),
+        ("moto.core.responses.BaseResponse", "_get_param"),
+        ("moto.core.responses.BaseResponse", "_authenticate_and_authorize_normal_action"),
+        ("moto.iam.access_control.IAMPolicyStatement", "_check_principal"),
+        ("moto.moto_api._internal.moto_api_backend", "reset"),
+    ],
+)
+def test_canary_the_private_moto_methods_the_bridges_use_exist(owner: str, attribute: str) -> None:
+    module_name, _, name = owner.rpartition(".")
+    target = getattr(importlib.import_module(module_name), name)
+    assert callable(getattr(target, attribute, None)), f"moto no longer has {owner}.{attribute}"
+
+
+def test_canary_the_enforcement_switch_round_trips(pristine_process: None) -> None:
+    saved = motocompat.enforcement_switch()
+    assert isinstance(saved[1], int)
+    try:
+        motocompat.set_enforcement_switch((float("inf"), 7))
+        assert ActionAuthenticatorMixin.request_count == 7
+        assert float("inf") == moto.settings.INITIAL_NO_AUTH_ACTION_COUNT
+    finally:
+        motocompat.set_enforcement_switch(saved)
+    assert motocompat.enforcement_switch() == saved

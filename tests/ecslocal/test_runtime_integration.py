@@ -23,6 +23,7 @@ from artifacts.render import PROJECT_ROOT, TASKDEF_FILE, render_artifacts
 from ecslocal.procs import group_members
 from ecslocal.runtime_process import RuntimeProcess
 from tests.ecslocal.conftest import CALLER_AWS_SETTINGS
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -55,17 +56,6 @@ def credentials(state: dict[str, Any], token: str | None = None, url: str | None
 def container_environ(state: dict[str, Any]) -> dict[str, str]:
     raw = Path(f"/proc/{state['container_pid']}/environ").read_bytes()
     return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
-
-
-def wait_for(condition, what: str, timeout: float = 20.0):
-    """Poll ``condition`` until it returns something truthy (a bounded wait, not a timing check)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"{what} did not happen within {timeout} s")
 
 
 # -- identity ---------------------------------------------------------------------------------------
@@ -326,3 +316,9 @@ def test_the_task_definition_command_runs_and_an_early_exit_stops_the_task(tmp_p
     assert "[courier] one-shot container" in output
     assert "Essential container in task exited (exit code 4)" in output
     assert not process.state_file.exists()
+
+
+def test_the_state_file_says_ready_once_the_container_is_healthy(runtime):
+    state = json.loads(runtime.state_file.read_text(encoding="utf-8"))
+    assert state["ready"] is True
+    assert state["container_pid"] == runtime.state["container_pid"]

@@ -34,6 +34,12 @@ def response_problems(
         documented = operation["responses"].get(str(status))
         if documented is None:
             return [*problems, f"{method} {path}: status {status} is not documented"]
+        media = str(headers.get("Content-Type", "")).split(";")[0].strip()
+        if media and media != "application/json":
+            # Another negotiated representation (text/html): it must be documented for the status.
+            if media not in documented["content"]:
+                problems.append(f"{method} {path} {status}: {media} is not documented")
+            return problems
         schema = documented["content"]["application/json"]["schema"]
     try:
         data = json.loads(body)

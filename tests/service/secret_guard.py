@@ -27,6 +27,7 @@ import botocore.client
 import flask
 import pytest
 
+from service.botocompat import API_CALL_METHOD
 from service.logs import JsonFormatter
 from service.state import EXTENSION
 
@@ -146,7 +147,7 @@ def install(guard: SecretGuard, monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(botocore.auth.SigV4Auth, "add_auth", add_auth)
 
-    original_call = botocore.client.BaseClient._make_api_call
+    original_call = getattr(botocore.client.BaseClient, API_CALL_METHOD)
 
     def make_api_call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
         guard.register(*secrets_in(api_params))
@@ -156,7 +157,7 @@ def install(guard: SecretGuard, monkeypatch: pytest.MonkeyPatch) -> None:
         guard.register(*secrets_in(result))
         return result
 
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
+    monkeypatch.setattr(botocore.client.BaseClient, API_CALL_METHOD, make_api_call)
 
     def on_response(sender: flask.Flask, response: flask.Response, **_: Any) -> None:
         if EXTENSION in sender.extensions and not response.is_streamed:

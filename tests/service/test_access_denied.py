@@ -14,11 +14,10 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import settings
 from moto.core import enable_iam_authentication
-from moto.core.authorization import ActionAuthenticatorMixin
 
 from artifacts.render import POLICIES_DIR, PROJECT_ROOT, TASK_POLICY, render_artifacts
+from ecslocal import motocompat
 from service.app import create_app
 from service.aws import build_clients
 from tests.service.conftest import CONTEXT, ApiClient, MotoQueues, env_for, settled
@@ -94,12 +93,12 @@ def app_as(moto_queues: MotoQueues) -> Iterator[Callable[..., ApiClient]]:
 @contextlib.contextmanager
 def unrestricted() -> Iterator[None]:
     """Calls as moto's default user (set-up, inspection) while enforcement is on for the app."""
-    saved = settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count
-    settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
+    saved = motocompat.enforcement_switch()
+    motocompat.set_enforcement_switch((float("inf"), saved[1]))
     try:
         yield
     finally:
-        settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count = saved
+        motocompat.set_enforcement_switch(saved)
 
 
 def test_shipped_task_policy_allows_every_route(

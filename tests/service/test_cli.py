@@ -17,7 +17,12 @@ from artifacts.context import DeploymentContext
 from service.cli import main
 from tests.service.secret_guard import SecretGuard
 from tests.service.test_identity_chain import LoopbackEndpoint, isolate_aws_environment
-from tests.support.processes import PROJECT_ROOT, clean_env, free_port, moto_server_process
+from tests.support.processes import (
+    PROJECT_ROOT,
+    clean_env,
+    moto_server_process,
+    refusing_port,
+)
 
 CONTEXT = DeploymentContext()
 KEY_ID = "AKIACLITESTKEY000001"
@@ -119,7 +124,7 @@ def test_whoami_on_ecs_without_a_task_role_exits_1(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("ECS_CONTAINER_METADATA_URI_V4", f"http://127.0.0.1:{free_port()}/v4")
+    monkeypatch.setenv("ECS_CONTAINER_METADATA_URI_V4", f"http://127.0.0.1:{refusing_port()}/v4")
 
     status, out, _ = run(capsys, "whoami")
 
@@ -158,7 +163,7 @@ def test_whoami_names_a_malformed_region_instead_of_blaming_the_credentials(
 
     assert status == 1
     assert out == ""
-    assert err.startswith("IDENTITY_UNAVAILABLE: AWS_REGION (or AWS_DEFAULT_REGION) 'eu west 1'")
+    assert err.startswith("identity_unavailable: AWS_REGION (or AWS_DEFAULT_REGION) 'eu west 1'")
 
 
 def test_whoami_exits_2_without_credentials(
@@ -170,7 +175,7 @@ def test_whoami_exits_2_without_credentials(
 
     assert status == 2
     assert out == ""
-    assert err.startswith("NO_CREDENTIALS: boto3 found no AWS credentials")
+    assert err.startswith("no_credentials: boto3 found no AWS credentials")
 
 
 def test_whoami_json_without_credentials_prints_the_error_document(
@@ -182,7 +187,7 @@ def test_whoami_json_without_credentials_prints_the_error_document(
 
     document = json.loads(out)
     assert status == 2
-    assert document["error"]["code"] == "NO_CREDENTIALS"
+    assert document["error"]["code"] == "no_credentials"
     assert [w["code"] for w in document["warnings"]] == ["NO_TASK_ROLE", "REGION_MISSING"]
 
 
@@ -225,7 +230,7 @@ def test_whoami_exits_2_when_the_chain_is_broken(
     status, _, err = run(capsys, "whoami")
 
     assert status == 2
-    assert err.startswith("NO_CREDENTIALS: The AWS credentials could not be loaded")
+    assert err.startswith("no_credentials: The AWS credentials could not be loaded")
     assert message in err
 
 
@@ -266,7 +271,7 @@ def test_healthcheck_rejects_a_bad_port(
 def test_healthcheck_fails_with_one_line_when_nothing_listens(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("PORT", str(free_port()))
+    monkeypatch.setenv("PORT", str(refusing_port()))
 
     code, _, err = run(capsys, "healthcheck")
 
@@ -355,7 +360,7 @@ def test_credentials_sts_rejects_exit_1_with_the_reason(secret_guard: SecretGuar
 
     secret_guard.observe("python -m service whoami", result.stdout + result.stderr)
     assert result.returncode == 1
-    assert result.stderr.startswith("IDENTITY_UNAVAILABLE: STS rejected the credentials")
+    assert result.stderr.startswith("identity_unavailable: STS rejected the credentials")
     assert "InvalidClientTokenId" in result.stderr
     for secret in (SECRET, SESSION_TOKEN):
         assert secret not in result.stdout + result.stderr

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -32,6 +33,7 @@ from tests.support.processes import (
     moto_server_process,
     stop,
     wait_for_http,
+    wait_until_accepted,
 )
 
 pytestmark = pytest.mark.integration
@@ -268,7 +270,9 @@ def test_sigterm_lets_an_in_flight_long_poll_finish(
 
         poll = threading.Thread(target=long_poll)
         poll.start()
-        time.sleep(2)  # sequencing only: let the long poll reach the worker before SIGTERM
+        wait_until_accepted(
+            urlsplit(service.url).port
+        )  # the long poll is the worker's before SIGTERM
         service.process.send_signal(signal.SIGTERM)
         # The listener closes at once; the worker keeps serving what it has in flight.
         moto_aws.sqs.send_message(QueueUrl=moto_aws.pending_url, MessageBody="during shutdown")

@@ -24,15 +24,14 @@ from moto import mock_aws
 from artifacts.context import DeploymentContext
 from service.aws import build_clients
 from service.awscalls import ALWAYS_ALLOWED, declared_calls
+from service.errors import CredentialsUnavailable, IdentityUnavailable
 from service.identity import (
     CredentialChecker,
     Expectations,
-    IdentityUnavailableError,
-    NoCredentialsError,
     report_to_dict,
     report_to_text,
 )
-from tests.support.processes import free_port
+from tests.support.processes import refusing_port
 
 CONTEXT = DeploymentContext()
 REGION = CONTEXT.region
@@ -344,7 +343,7 @@ def test_credentials_the_endpoint_serves_already_expired_make_the_identity_unava
     monkeypatch.setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", AUTH_TOKEN)
     checker, sts_calls = checker_for()
 
-    with pytest.raises(IdentityUnavailableError) as caught:
+    with pytest.raises(IdentityUnavailable) as caught:
         checker.report()
 
     assert "expired" in caught.value.message
@@ -365,7 +364,7 @@ def test_container_endpoint_that_refuses_the_token_means_no_credentials(
     monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", full_uri)
     monkeypatch.setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", AUTH_TOKEN)
 
-    with pytest.raises(NoCredentialsError) as caught:
+    with pytest.raises(CredentialsUnavailable) as caught:
         checker.report()
 
     assert "container-role" in caught.value.message
@@ -391,14 +390,14 @@ def test_shared_credentials_file_is_reported_as_its_source(moto_sts: None, tmp_p
     assert_shows_no_secret(report, ENV_SECRET)
 
 
-def test_no_credentials_anywhere_raises_no_credentials_error(moto_sts: None) -> None:
+def test_no_credentials_anywhere_raises_credentials_unavailable(moto_sts: None) -> None:
     checker, sts_calls = checker_for()
 
-    with pytest.raises(NoCredentialsError) as caught:
+    with pytest.raises(CredentialsUnavailable) as caught:
         checker.report()
 
     assert "no AWS credentials" in caught.value.message
-    assert caught.value.warnings == []
+    assert caught.value.warnings == ()
     assert sts_calls == []
     assert checker.last_report() is None
 
@@ -410,7 +409,7 @@ def test_no_credentials_on_ecs_carry_the_environment_warnings(
     monkeypatch.setenv("ECS_CONTAINER_METADATA_URI_V4", f"{endpoint.url}/v4")
     checker, _ = checker_for()
 
-    with pytest.raises(NoCredentialsError) as caught:
+    with pytest.raises(CredentialsUnavailable) as caught:
         checker.report()
 
     assert codes(caught.value.warnings) == ["NO_TASK_ROLE"]
@@ -459,11 +458,11 @@ def test_instance_profile_on_ecs_is_an_instance_role_fallback(
 def test_sts_unreachable_makes_the_identity_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", ENV_KEY_ID)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", ENV_SECRET)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{refusing_port()}")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     checker, sts_calls = checker_for()
 
-    with pytest.raises(IdentityUnavailableError) as caught:
+    with pytest.raises(IdentityUnavailable) as caught:
         checker.report()
 
     assert caught.value.message.startswith("STS could not be reached")

@@ -8,7 +8,7 @@ import pytest
 
 from service.identity.ecs import EcsTask, TaskLookup, TaskMetadata, fetch_task
 from tests.service.test_identity_chain import LoopbackEndpoint
-from tests.support.processes import free_port
+from tests.support.processes import refusing_port
 
 # The shape ECS documents for ${ECS_CONTAINER_METADATA_URI_V4}/task (abridged).
 TASK_DOCUMENT = {
@@ -117,7 +117,9 @@ def test_unusable_answers_are_reported_not_raised(
 
 
 @pytest.mark.parametrize(
-    "uri", [f"http://127.0.0.1:{free_port()}/v4", "file:///etc/passwd", "169.254.170.2/v4"]
+    "uri",
+    [f"http://127.0.0.1:{refusing_port()}/v4", "file:///etc/passwd", "169.254.170.2/v4"],
+    ids=["refused", "file-scheme", "no-scheme"],  # the port differs per xdist worker
 )
 def test_unreachable_or_odd_endpoints_are_reported_not_raised(uri: str) -> None:
     lookup = TaskMetadata(uri, timeout=0.5).lookup()

@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from service.errors import CredentialsUnavailable, IdentityUnavailable
 from service.identity import (
-    IdentityUnavailableError,
-    NoCredentialsError,
     error_to_dict,
     error_to_text,
     report_to_dict,
@@ -18,7 +17,7 @@ from service.identity import (
 )
 from service.identity.credentials import CredentialFacts
 from service.identity.ecs import EcsTask
-from service.identity.model import ERROR, WARNING, Finding, IdentityReport
+from service.identity.model import ERROR, WARNING, IdentityReport, IdentityWarning
 from service.identity.principal import parse_principal
 
 ARN = "arn:aws:sts::123456789012:assumed-role/courier-dev-task/0f1e2d3c"
@@ -46,7 +45,9 @@ REPORT = IdentityReport(
         availability_zone="us-east-1a",
     ),
     warnings=(
-        Finding("CREDENTIALS_EXPIRING", WARNING, "The credentials expire in 200 s. Fix it."),
+        IdentityWarning(
+            "CREDENTIALS_EXPIRING", WARNING, "The credentials expire in 200 s. Fix it."
+        ),
     ),
 )
 
@@ -148,12 +149,12 @@ def test_terminal_text_says_when_there_is_nothing_to_fix() -> None:
 @pytest.mark.parametrize(
     ("error", "code"),
     [
-        (NoCredentialsError("none found"), "NO_CREDENTIALS"),
-        (IdentityUnavailableError("STS could not be reached: x"), "IDENTITY_UNAVAILABLE"),
+        (CredentialsUnavailable("none found"), "no_credentials"),
+        (IdentityUnavailable("STS could not be reached: x"), "identity_unavailable"),
     ],
 )
 def test_errors_keep_their_code_message_and_warnings(error: Exception, code: str) -> None:
-    error.warnings = [Finding("REGION_MISSING", ERROR, "No AWS region. Set AWS_REGION.")]
+    error.warnings = [IdentityWarning("REGION_MISSING", ERROR, "No AWS region. Set AWS_REGION.")]
 
     document = error_to_dict(error)
     text = error_to_text(error)
@@ -174,5 +175,5 @@ def test_errors_keep_their_code_message_and_warnings(error: Exception, code: str
 
 def test_report_knows_whether_it_has_errors_and_whom_it_names() -> None:
     assert not REPORT.has_errors
-    assert replace(REPORT, warnings=(Finding("X", ERROR, "m"),)).has_errors
+    assert replace(REPORT, warnings=(IdentityWarning("X", ERROR, "m"),)).has_errors
     assert REPORT.describe_principal() == "role courier-dev-task"

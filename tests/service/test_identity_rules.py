@@ -10,12 +10,13 @@ import pytest
 
 from artifacts.context import DeploymentContext
 from service.config import Settings
+from service.identity import rules as rules_module
 from service.identity.credentials import CredentialFacts
 from service.identity.ecs import EcsTask
 from service.identity.environment import EnvironmentFacts
 from service.identity.model import CallerIdentity, Expectations, Snapshot
 from service.identity.principal import Principal, parse_principal
-from service.identity.rules import RULES, evaluate
+from service.identity.rules import WARNING_RULES, WarningRule, collect_warnings
 
 CONTEXT = DeploymentContext()
 REGION = CONTEXT.region
@@ -23,7 +24,7 @@ OTHER_REGION = "eu-west-1"
 TASK_ROLE = CONTEXT.task_role_name
 EXECUTION_ROLE = CONTEXT.execution_role_name
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
-RULES_BY_CODE = {r.code: r for r in RULES}
+RULES_BY_CODE = {r.code: r for r in WARNING_RULES}
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 IDENTITY_DOC = PROJECT_ROOT / "docs" / "identity.md"
 
@@ -240,13 +241,13 @@ def test_rule_fires_exactly_when_its_condition_holds(
         assert finding.severity == rule.severity
         assert finding.message.endswith(rule.fix)
         assert len(finding.message) > len(rule.fix) + 10  # the problem is stated, then the fix
-        assert code in [f.code for f in evaluate(snapshot)]
+        assert code in [f.code for f in collect_warnings(snapshot)]
     else:
-        assert code not in [f.code for f in evaluate(snapshot)]
+        assert code not in [f.code for f in collect_warnings(snapshot)]
 
 
 def test_a_healthy_task_has_no_warnings() -> None:
-    assert evaluate(HEALTHY) == ()
+    assert collect_warnings(HEALTHY) == ()
 
 
 def test_every_rule_has_a_case_that_fires_and_one_that_does_not() -> None:
@@ -254,10 +255,24 @@ def test_every_rule_has_a_case_that_fires_and_one_that_does_not() -> None:
         assert {fires for c, _s, fires in CASES if c == code} == {True, False}, code
 
 
+def test_every_defined_rule_is_listed_exactly_once() -> None:
+    defined = [value for value in vars(rules_module).values() if isinstance(value, WarningRule)]
+    assert sorted(r.code for r in defined) == sorted(r.code for r in WARNING_RULES)
+
+
+@pytest.mark.parametrize("order", ["as listed", "reversed"])
+def test_the_report_order_is_the_order_of_the_rule_list(order: str) -> None:
+    # Every rule fires, so the warnings show the order the rules ran in.
+    rules = [replace(r, detect=lambda s: "It fires.") for r in WARNING_RULES]
+    if order == "reversed":
+        rules.reverse()
+    assert [f.code for f in collect_warnings(HEALTHY, rules)] == [r.code for r in rules]
+
+
 def test_codes_are_unique_and_severities_known() -> None:
-    assert len(RULES_BY_CODE) == len(RULES)
-    assert all(r.severity in ("error", "warning", "info") for r in RULES)
-    assert all(r.code == r.code.upper() and " " not in r.code for r in RULES)
+    assert len(RULES_BY_CODE) == len(WARNING_RULES)
+    assert all(r.severity in ("error", "warning", "info") for r in WARNING_RULES)
+    assert all(r.code == r.code.upper() and " " not in r.code for r in WARNING_RULES)
 
 
 @pytest.mark.parametrize(
@@ -277,9 +292,15 @@ def test_the_published_codes_keep_their_severity(code: str, severity: str) -> No
     assert RULES_BY_CODE[code].severity == severity
 
 
+def test_the_identity_page_lists_the_warnings_in_report_order() -> None:
+    text = IDENTITY_DOC.read_text()
+    positions = [text.index(f"| `{rule.code}` |") for rule in WARNING_RULES]
+    assert positions == sorted(positions)
+
+
 def test_the_identity_page_documents_every_code() -> None:
     text = IDENTITY_DOC.read_text()
-    for rule in RULES:
+    for rule in WARNING_RULES:
         assert f"`{rule.code}`" in text, rule.code
 
 

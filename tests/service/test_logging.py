@@ -102,7 +102,7 @@ def test_failed_identity_check_at_startup_logs_warning_codes_and_starts(
             assert ApiClient(app).get("/healthz").status_code == 200
     [line] = json_lines(caplog, "identity")
     assert line["level"] == "warning"
-    assert line["error"] == "NO_CREDENTIALS"
+    assert line["error"] == "no_credentials"
     assert isinstance(line["warnings"], list)
 
 

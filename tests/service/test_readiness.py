@@ -23,7 +23,7 @@ from tests.service.conftest import (
     isolate_from_host_aws,
     moto_with_queues,
 )
-from tests.support.processes import free_port
+from tests.support.processes import refusing_port
 
 
 def count_calls(app: Flask, operation: str) -> list[str]:
@@ -194,7 +194,7 @@ def test_unreachable_endpoint_is_503(
     make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Nothing listens there; botocore's standard retries give up and the route answers 503.
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{refusing_port()}")
     api = ApiClient(make_app())
     response = api.get("/messages")
     assert response.status_code == 503

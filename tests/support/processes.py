@@ -3,17 +3,40 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# TCP states as /proc/net/tcp writes them.
+ESTABLISHED, LISTEN = "01", "0A"
+RUNNING_ON = re.compile(r"Running on (http://127\.0\.0\.1:\d+)")
+
+
+@functools.cache
+def refusing_port() -> int:
+    """A port on 127.0.0.1 that refuses connections for as long as this process runs.
+
+    A socket bound but never listening holds it: connecting is refused, and no other process
+    (another test worker, a server a test starts) can take the port meanwhile.
+    """
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    _held.append(holder)
+    return holder.getsockname()[1]
+
+
+_held: list[socket.socket] = []
 
 
 def free_port() -> int:
@@ -39,6 +62,41 @@ def wait_for_http(url: str, timeout: float = 20.0, process: subprocess.Popen | N
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
+def _tcp_sockets() -> list[tuple[int, int, str, int]]:
+    """(local port, remote port, state, receive queue) of every IPv4 TCP socket (Linux)."""
+    rows = []
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, state, queues = fields[1], fields[2], fields[3], fields[4]
+        rows.append(
+            (
+                int(local.rsplit(":", 1)[1], 16),
+                int(remote.rsplit(":", 1)[1], 16),
+                state,
+                int(queues.split(":")[1], 16),
+            )
+        )
+    return rows
+
+
+def wait_until_accepted(port: int, timeout: float = 20.0) -> None:
+    """Wait until a client is connected to ``port`` and the server has accepted every connection.
+
+    The kernel completes a TCP connection before the server accepts it; a server that stops
+    listening then drops it. Here both are read from ``/proc/net/tcp``: a client socket
+    connected to ``port`` exists, and the listening socket's accept queue is empty.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sockets = _tcp_sockets()
+        connected = any(rport == port and state == ESTABLISHED for _, rport, state, _ in sockets)
+        backlog = [queue for lport, _, state, queue in sockets if lport == port and state == LISTEN]
+        if connected and backlog and not any(backlog):
+            return
+        time.sleep(0.02)
+    raise TimeoutError(f"no connection to port {port} was accepted within {timeout} s")
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The test process's environment without any AWS setting, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ECS_"))}
@@ -60,20 +118,38 @@ def stop(process: subprocess.Popen, timeout: float = 10.0) -> None:
 
 @contextlib.contextmanager
 def moto_server_process() -> Iterator[str]:
-    """A moto server in its own process (its state is apart from in-process ``mock_aws``)."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        env=clean_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{endpoint}/moto-api/", process=process)
-        yield endpoint
-    finally:
-        stop(process)
+    """A moto server in its own process (its state is apart from in-process ``mock_aws``).
+
+    moto picks its own free port (``-p 0``) and reports it, so parallel test workers never race
+    for one.
+    """
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"],
+            env=clean_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        try:
+            endpoint = _reported_endpoint(log, process)
+            wait_for_http(f"{endpoint}/moto-api/", process=process)
+            yield endpoint
+        finally:
+            stop(process)
+
+
+def _reported_endpoint(log: IO[str], process: subprocess.Popen, timeout: float = 20.0) -> str:
+    """The URL werkzeug logs once it listens (`` * Running on http://127.0.0.1:PORT``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        log.seek(0)
+        found = RUNNING_ON.search(log.read())
+        if found:
+            return found[1]
+        if process.poll() is not None:
+            raise RuntimeError(f"moto server exited with {process.returncode} before listening")
+        time.sleep(0.05)
+    raise TimeoutError(f"moto server did not report its port within {timeout} s")
 
 
 GUNICORN = [
