@@ -5,6 +5,17 @@ validated here once: a missing or malformed setting stops start-up with one mess
 problem, without a traceback and without workers failing one after another.
 """
 
+# gevent must patch the standard library before anything imports ssl, socket or threading: the
+# service's modules imported below bring in boto3 and urllib3, whose SSL context otherwise
+# recurses forever once the worker patches (gevent issue 1016). Patching here, in the master, is
+# what the worker would do anyway; the master's own loop runs unchanged on the patched modules.
+# gunicorn loads this file as the module "__config__"; a test that reads the settings does not
+# patch its own process.
+from gevent import monkey
+
+if __name__ == "__config__":
+    monkey.patch_all()
+
 import ipaddress
 import os
 
@@ -42,10 +53,14 @@ try:
 except ConfigError as _error:
     _problems.extend(_error.problems)
 
-# Threaded workers: a long poll (up to 20 s) holds a thread, not a whole worker.
-worker_class = "gthread"
+# gevent workers (service.httpworker): a connection costs a greenlet, not a thread, so slow clients
+# and requests waiting on a hung AWS cannot take every slot and starve /healthz. The worker also
+# answers requests gunicorn rejects with the JSON error document. Monkey patching happens in the
+# worker before the app loads, so boto3/urllib3 sockets and the service's threads are cooperative.
+worker_class = "service.httpworker.JsonErrorWorker"
 workers = _positive_int("WEB_CONCURRENCY", 2)
-threads = _positive_int("GUNICORN_THREADS", 16)
+# Connections per worker; AWS-backed requests among them are capped lower (AWS_REQUEST_LIMIT).
+worker_connections = _positive_int("WORKER_CONNECTIONS", 1000)
 _host = _bind_host()
 
 if _problems:
@@ -53,10 +68,13 @@ if _problems:
 
 bind = [f"[{_host}]:{_settings.port}" if ":" in _host else f"{_host}:{_settings.port}"]
 
-# Above the longest request: a 20 s long poll plus botocore's retries within its 30 s read timeout.
+# Above the longest request (a confirm with a 20 s long poll against a hung AWS, about 51 s), so
+# a worker is never killed for a request the AWS deadlines will end anyway. (A gevent worker's
+# heartbeat runs beside its requests; this bounds a worker whose loop is blocked.)
 timeout = 60
-# Below the task definition's stopTimeout (30 s): in-flight requests, long polls included, finish
-# before ECS sends SIGKILL. A test checks both bounds against the rendered task definition.
+# Above a 20 s long poll's bound (wait + 3 s read margin + 1 s connect) and below the task
+# definition's stopTimeout (30 s): in-flight requests finish before ECS sends SIGKILL. A test
+# checks both bounds against the rendered task definition.
 graceful_timeout = 25
 # Longer than a load balancer's idle timeout (60 s by default), so it closes connections first.
 keepalive = 75
@@ -67,7 +85,8 @@ control_socket_disable = True
 # The heartbeat file lives in memory; /dev/shm is absent on some systems (macOS).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 
-# The app logs one JSON line per request; gunicorn's own access log would duplicate it.
+# The app logs one JSON line per request (path, never the query string); gunicorn's own access log
+# would duplicate it and carry the query string.
 accesslog = None
 errorlog = "-"
 loglevel = "info"

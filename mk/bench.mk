@@ -1,4 +1,6 @@
 # Benchmarks: measured and printed, never asserted.
-bench: install ## benchmarks: /whoami (cached identity vs STS); image size, warm build, start to healthy per ENGINE
+bench: install ## benchmarks into bench/results.json: /whoami cache, throughput, a hung AWS; image size, build, start per ENGINE
 	$(PY) -m bench.whoami
+	$(PY) -m bench.hung_aws
+	$(PY) -m bench.throughput
 	$(PY) -m bench.image

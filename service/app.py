@@ -17,6 +17,7 @@ from service.api import register_blueprints
 from service.auth import install_api_key_check
 from service.aws import AwsClients, build_clients
 from service.awserrors import translate
+from service.capacity import install_aws_request_cap
 from service.config import ConfigError, Settings
 from service.denials import describe_denial
 from service.errors import AccessDenied, ServiceError, register_error_handlers
@@ -26,8 +27,8 @@ from service.logs import configure_logging, install_request_logging
 from service.messages import MAX_REQUEST_BYTES
 from service.queues import ServiceQueues
 from service.readiness import ReadinessProbe
-from service.startup import log_identity
-from service.state import EXTENSION, ServiceState
+from service.startup import log_identity_in_background
+from service.state import EXTENSION, IDENTITY_AT_START, ServiceState
 
 
 def create_app(
@@ -79,8 +80,9 @@ def create_app(
     # Hook order is the order a request meets them: request id and timing, then the API key.
     install_request_logging(app)
     install_api_key_check(app, lambda: settings.api_key)
+    install_aws_request_cap(app, settings.aws_request_limit)
     register_error_handlers(app, translate_aws=translate, render_access_denied=describe)
     register_blueprints(app)
 
-    log_identity(checker)
+    app.extensions[IDENTITY_AT_START] = log_identity_in_background(checker)
     return app

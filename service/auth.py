@@ -36,6 +36,19 @@ def key_matches(expected: str, presented: str) -> bool:
     return hmac.compare_digest(expected.encode("utf-8"), presented.encode("utf-8"))
 
 
+def presents_valid_key(headers: Headers, expected: str | None) -> bool:
+    """Whether the request presents the configured key, and only it (False when none is set).
+
+    A request that sends the key in one header and something else in the other is refused: one
+    of its credentials is wrong, and which one a client meant is not ours to guess.
+    """
+    keys = presented_keys(headers)
+    if expected is None or not keys:
+        return False
+    # Check every presented key, so the time taken does not reveal which one was wrong.
+    return sum(key_matches(expected, key) for key in keys) == len(keys)
+
+
 def install_api_key_check(app: Flask, api_key: Callable[[], str | None]) -> None:
     """Require the API key on every non-public route when ``api_key()`` returns one.
 
@@ -55,6 +68,5 @@ def install_api_key_check(app: Flask, api_key: Callable[[], str | None]) -> None
                 f"this route requires the API key: send 'Authorization: Bearer <key>' or "
                 f"'{API_KEY_HEADER}: <key>'"
             )
-        # Check every presented key, so the time taken does not reveal which one was wrong.
-        if not sum(key_matches(expected, key) for key in keys):
+        if not presents_valid_key(request.headers, expected):
             raise Unauthorized("the API key is not valid")

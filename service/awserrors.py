@@ -16,11 +16,13 @@ from botocore.exceptions import (
     BotoCoreError,
     ClientError,
     ConnectionClosedError,
+    ConnectTimeoutError,
     CredentialRetrievalError,
     EndpointConnectionError,
     HTTPClientError,
     NoCredentialsError,
     PartialCredentialsError,
+    ReadTimeoutError,
 )
 
 from service.errors import (
@@ -120,6 +122,9 @@ def translate(exc: Exception, action: str = "an AWS action", resource: str = "*"
             f"the credential provider failed ({type(exc).__name__}): check that the container "
             "credentials endpoint is reachable and the task role can be assumed"
         )
+    if isinstance(exc, ReadTimeoutError | ConnectTimeoutError):
+        endpoint = getattr(exc, "kwargs", {}).get("endpoint_url", "the AWS endpoint")
+        return AwsUnavailable(f"{endpoint} did not answer {action} in time ({type(exc).__name__})")
     if isinstance(exc, EndpointConnectionError | ConnectionClosedError | HTTPClientError):
         endpoint = getattr(exc, "kwargs", {}).get("endpoint_url", "the AWS endpoint")
         return AwsUnavailable(f"cannot reach {endpoint} ({type(exc).__name__}) for {action}")

@@ -77,7 +77,7 @@ def _build_clients(region: str | None) -> AwsClients:
 
         session = boto3.Session()
         sts = session.client("sts", region_name=GLOBAL_STS_REGION, config=CLIENT_CONFIG)
-        return AwsClients(session=session, sqs=None, sts=sts)
+        return AwsClients(session=session, sqs=None, sts=sts, probe_sqs=None)
 
 
 def whoami(env: Mapping[str, str], as_json: bool) -> int:

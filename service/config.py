@@ -25,6 +25,8 @@ _AWS_SQS_HOST_RES = (
 )
 
 DEFAULT_PORT = 8080
+# AWS-backed requests in flight per worker before the service answers 503 busy (service.capacity).
+DEFAULT_AWS_REQUEST_LIMIT = 64
 
 
 class ConfigError(ValueError):
@@ -121,6 +123,7 @@ class Settings:
     execution_role_name: str | None = None
     api_key: str | None = field(default=None, repr=False)
     port: int = DEFAULT_PORT
+    aws_request_limit: int = DEFAULT_AWS_REQUEST_LIMIT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -172,6 +175,14 @@ class Settings:
             else:
                 port = parsed
 
+        aws_request_limit = DEFAULT_AWS_REQUEST_LIMIT
+        limit_text = env.get("AWS_REQUEST_LIMIT")
+        if limit_text:
+            if limit_text.isascii() and limit_text.isdigit() and int(limit_text) > 0:
+                aws_request_limit = int(limit_text)
+            else:
+                problems.append(f"AWS_REQUEST_LIMIT {limit_text!r} is not a positive whole number")
+
         if problems:
             raise ConfigError(problems)
         assert region is not None
@@ -183,4 +194,5 @@ class Settings:
             execution_role_name=role_names["EXECUTION_ROLE_NAME"],
             api_key=api_key,
             port=port,
+            aws_request_limit=aws_request_limit,
         )

@@ -28,6 +28,9 @@ class ServiceError(Exception):
 
     status = 500
     code = "internal_error"
+    # Seconds a client should wait before trying again (sent as ``Retry-After``), for errors
+    # that pass by themselves: AWS unreachable, the service busy, not ready yet.
+    retry_after: int | None = None
 
     def __init__(self, message: str, **fields: Any) -> None:
         super().__init__(message)
@@ -35,6 +38,8 @@ class ServiceError(Exception):
         self.fields = fields  # extra members of the error object
         self.payload: dict[str, Any] = {}  # extra top-level members (partial results)
         self.headers: dict[str, str] = {}
+        if self.retry_after is not None:
+            self.headers["Retry-After"] = str(self.retry_after)
 
     def with_payload(self, **payload: Any) -> ServiceError:
         """Attach top-level members to the response (e.g. per-message results)."""
@@ -67,7 +72,9 @@ class UnsupportedMediaType(ServiceError):
 
 
 class InvalidReceiptHandle(ServiceError):
-    status = 400
+    """No message received from this queue has the handle: the thing named is not there."""
+
+    status = 404
     code = "invalid_receipt_handle"
 
 
@@ -105,16 +112,19 @@ class AwsRequestFailed(ServiceError):
 
 class CredentialsRejected(ServiceError):
     status = 503
+    retry_after = 5
     code = "credentials_rejected"
 
 
 class AwsUnavailable(ServiceError):
     status = 503
+    retry_after = 5
     code = "aws_unavailable"
 
 
 class QueueUnavailable(ServiceError):
     status = 503
+    retry_after = 5
     code = "queue_unavailable"
 
 
@@ -126,6 +136,7 @@ class IdentityUnavailable(ServiceError):
     """
 
     status = 503
+    retry_after = 5
     code = "identity_unavailable"
 
     def __init__(self, message: str, warnings: Iterable[IdentityWarning] = ()) -> None:
@@ -139,8 +150,17 @@ class CredentialsUnavailable(IdentityUnavailable):
     code = "no_credentials"
 
 
+class Busy(ServiceError):
+    """Every slot for AWS-backed requests is taken: the client should come back shortly."""
+
+    status = 503
+    code = "busy"
+    retry_after = 1
+
+
 class NotReady(ServiceError):
     status = 503
+    retry_after = 5
     code = "not_ready"
 
 

@@ -41,9 +41,16 @@ MAX_RECEIPT_HANDLE_CHARS = 8192
 
 # The characters SQS accepts in bodies and string attribute values:
 # #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF
-_DISALLOWED_CHAR_RE = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# The characters SQS does not allow in a body or attribute value (SQS lists the allowed ones: tab,
+# newline, carriage return, U+0020-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF), as the inside of a
+# regular-expression class. The validation below and the OpenAPI document's ``pattern`` are both
+# built from it; the negated form keeps schemathesis's generation of matching text fast.
+SURROGATES = r"\ud800-\udfff"
+DISALLOWED_CHARACTERS = rf"\x00-\x08\x0b\x0c\x0e-\x1f{SURROGATES}\ufffe\uffff"
+_DISALLOWED_CHAR_RE = re.compile(f"[{DISALLOWED_CHARACTERS}]")
 _ATTRIBUTE_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+\Z")
-_RECEIPT_HANDLE_RE = re.compile(r"^[\x21-\x7e]+\Z")
+RECEIPT_HANDLE_PATTERN = r"^[\x21-\x7e]+$"  # printable ASCII, no space
+_RECEIPT_HANDLE_RE = re.compile(RECEIPT_HANDLE_PATTERN.replace("$", "\\Z"))
 
 
 @dataclass(frozen=True)
@@ -140,8 +147,6 @@ def parse_message(data: Any, where: str = "") -> OutgoingMessage:
     check_characters(body, f"{where}'body'")
 
     raw_attributes = data.get("attributes", {})
-    if raw_attributes is None:
-        raw_attributes = {}
     if not isinstance(raw_attributes, dict):
         raise BadRequest(f"{where}'attributes' must be an object of string values")
     if len(raw_attributes) > MAX_CLIENT_ATTRIBUTES:
@@ -192,6 +197,9 @@ def parse_batch(data: Any) -> list[OutgoingMessage]:
 
 
 def _int_in_range(value: Any, name: str, low: int, high: int) -> int:
+    # JSON Schema counts 14.0 as the integer 14; so does the service.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise BadRequest(f"{name!r} must be a whole number from {low} to {high}")
     return value

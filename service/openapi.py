@@ -16,6 +16,7 @@ from flask import Flask
 from service import messages as m
 from service.auth import API_KEY_HEADER, PUBLIC_ENDPOINTS
 from service.logs import REQUEST_ID_HEADER
+from service.readiness import REASONS as READINESS_REASONS
 from service.state import EXTENSION
 
 API_VERSION = "1.0.0"
@@ -72,12 +73,17 @@ def _errors(*statuses: str) -> dict[str, Any]:
 
 
 def _schemas() -> dict[str, Any]:
-    string_value = {"type": "string", "minLength": 1}
+    # Lone surrogates (U+D800-U+DFFF) are refused too, but cannot be written in a pattern
+    # every JSON Schema tool reads; no UTF-8 text holds one.
+    allowed_text = f"^[^{m.DISALLOWED_CHARACTERS.replace(m.SURROGATES, '')}]*$"
+    string_value = {"type": "string", "minLength": 1, "pattern": allowed_text}
     attribute_name = {
         "type": "string",
         "minLength": 1,
         "maxLength": m.MAX_ATTRIBUTE_NAME_CHARS,
-        "pattern": r"^[A-Za-z0-9_.-]+$",
+        # No leading or trailing '.', no '..'; not starting with AWS. or Amazon. (any case).
+        "pattern": r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$",
+        "not": {"pattern": r"^([Aa][Ww][Ss]|[Aa][Mm][Aa][Zz][Oo][Nn])\."},
         "description": (
             "Letters, digits, '_', '-' and '.'; not starting or ending with '.', no '..', not "
             f"starting with 'AWS.' or 'Amazon.', and not {m.ORIGINAL_ID_ATTRIBUTE!r} (reserved)."
@@ -132,6 +138,7 @@ def _schemas() -> dict[str, Any]:
                 "body": {
                     "type": "string",
                     "minLength": 1,
+                    "pattern": allowed_text,
                     "description": (
                         "Characters SQS allows: tab, newline, carriage return, U+0020-U+D7FF, "
                         "U+E000-U+FFFD, U+10000-U+10FFFF."
@@ -234,6 +241,7 @@ def _schemas() -> dict[str, Any]:
                     "type": "string",
                     "minLength": 1,
                     "maxLength": m.MAX_RECEIPT_HANDLE_CHARS,
+                    "pattern": m.RECEIPT_HANDLE_PATTERN,
                 },
             },
         },
@@ -305,24 +313,30 @@ def _schemas() -> dict[str, Any]:
             "required": ["status"],
             "properties": {"status": {"const": "ok"}},
         },
-        "Check": {
+        "ReadinessCheck": {
             "type": "object",
-            "required": ["name", "ok", "message"],
+            "required": ["name", "ok", "reason", "message"],
             "properties": {
                 "name": {
                     "type": "string",
                     "enum": ["credentials", "pending_queue", "confirmed_queue"],
                 },
                 "ok": {"type": "boolean"},
+                "reason": {"enum": [None, *READINESS_REASONS]},
                 "message": {"type": "string"},
             },
         },
         "Ready": {
             "type": "object",
-            "required": ["status", "checks"],
+            "required": ["status", "ready"],
             "properties": {
                 "status": {"const": "ready"},
-                "checks": {"type": "array", "items": _ref("Check")},
+                "ready": {"const": True},
+                "checks": {
+                    "type": "array",
+                    "items": _ref("ReadinessCheck"),
+                    "description": "Only with the API key.",
+                },
             },
         },
         "NotReady": {
@@ -330,10 +344,16 @@ def _schemas() -> dict[str, Any]:
                 _ref("Error"),
                 {
                     "type": "object",
-                    "required": ["status", "checks"],
+                    "required": ["status", "ready", "reason"],
                     "properties": {
                         "status": {"const": "not_ready"},
-                        "checks": {"type": "array", "items": _ref("Check")},
+                        "ready": {"const": False},
+                        "reason": {"type": "string", "enum": list(READINESS_REASONS)},
+                        "checks": {
+                            "type": "array",
+                            "items": _ref("ReadinessCheck"),
+                            "description": "Only with the API key.",
+                        },
                     },
                 },
             ]
@@ -454,11 +474,12 @@ def operations() -> dict[str, dict[str, dict[str, Any]]]:
                 "x-endpoint": "health.readyz",
                 "summary": (
                     "Readiness: credentials resolve and both queues answer "
-                    "sqs:GetQueueAttributes. Cached for a few seconds."
+                    "sqs:GetQueueAttributes, within 5 s. Cached for 2 s. Without the API key "
+                    "only ready or not and a reason code; the checks need the key."
                 ),
                 "responses": {
                     "200": _json(_ref("Ready"), "Ready."),
-                    "503": _json(_ref("NotReady"), "Not ready: the failing checks are named."),
+                    "503": _json(_ref("NotReady"), "Not ready, with a stable reason code."),
                 },
             }
         },
@@ -545,6 +566,7 @@ def operations() -> dict[str, dict[str, dict[str, Any]]]:
                 "requestBody": _body("Handle"),
                 "responses": {
                     "200": _json(_ref("Deleted"), "Deleted."),
+                    "404": _error("No message received from this queue has that receipt handle."),
                     **_errors("400", "403", "413", "415", "500", "502", "503"),
                 },
             }
@@ -556,6 +578,7 @@ def operations() -> dict[str, dict[str, dict[str, Any]]]:
                 "requestBody": _body("Handle"),
                 "responses": {
                     "200": _json(_ref("Released"), "Released."),
+                    "404": _error("No message received from this queue has that receipt handle."),
                     "409": _error("The message is no longer in flight."),
                     **_errors("400", "403", "413", "415", "500", "502", "503"),
                 },

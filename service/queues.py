@@ -373,15 +373,23 @@ def _release_all(sqs: Any, queue: Queue, messages: list[ReceivedMessage]) -> set
     return {messages[int(entry["Id"])].message_id for entry in response.get("Successful", [])}
 
 
-def confirm(sqs: Any, queues: ServiceQueues, max_messages: int, wait_seconds: int) -> ConfirmResult:
+def confirm(
+    sqs: Any,
+    queues: ServiceQueues,
+    max_messages: int,
+    wait_seconds: int,
+    receive_sqs: Any = None,
+) -> ConfirmResult:
     """Move up to ``max_messages`` from pending to confirmed, each deleted only once forwarded.
+
+    ``receive_sqs`` (default ``sqs``) makes the long poll: its read timeout must fit the wait.
 
     Per message: confirmed (copy in confirmed, deleted from pending) or not, with the stage that
     failed and what became of it. When nothing was confirmed because a whole call failed (say,
     ``sqs:DeleteMessage`` denied), that error is raised with the per-message results attached:
     a configuration fault must not read as a quiet partial success.
     """
-    received = receive(sqs, queues.pending, max_messages, wait_seconds)
+    received = receive(receive_sqs or sqs, queues.pending, max_messages, wait_seconds)
     result = ConfirmResult()
     if not received:
         return result

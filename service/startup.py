@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from typing import NoReturn
 
 from service.config import ConfigError
@@ -24,6 +25,19 @@ def exit_on_config_error(error: ConfigError) -> NoReturn:
     """Print the configuration problems to stderr and exit without a traceback."""
     print(f"courier: cannot start: {error}", file=sys.stderr, flush=True)
     raise SystemExit(CONFIG_ERROR_EXIT)
+
+
+def log_identity_in_background(checker: CredentialChecker) -> threading.Thread:
+    """Log the identity from a thread of its own: start-up never waits on AWS.
+
+    With AWS hung, the worker serves ``/healthz`` at once and the line comes when the bounded
+    calls give up (and ``/readyz`` says why the service is not ready meanwhile).
+    """
+    thread = threading.Thread(
+        target=log_identity, args=(checker,), name="identity-at-start", daemon=True
+    )
+    thread.start()
+    return thread
 
 
 def log_identity(checker: CredentialChecker) -> None:

@@ -13,6 +13,8 @@ from service.queues import ServiceQueues
 from service.readiness import ReadinessProbe
 
 EXTENSION = "courier"
+# The thread that logs the identity at start-up (tests wait for it).
+IDENTITY_AT_START = "courier.identity_at_start"
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def receive() -> dict[str, Any]:
     query = parse_receive_query(request.args.to_dict(flat=False))
     state = current_state()
     received = queues.receive(
-        state.clients.sqs,
+        state.clients.sqs_for_wait(query.wait_seconds),
         state.queues.by_name(query.queue),
         query.max_messages,
         query.wait_seconds,
@@ -97,6 +97,10 @@ def confirm() -> dict[str, Any]:
     options = parse_confirm_request(json_body(optional=True))
     state = current_state()
     result = queues.confirm(
-        state.clients.sqs, state.queues, options.max_messages, options.wait_seconds
+        state.clients.sqs,
+        state.queues,
+        options.max_messages,
+        options.wait_seconds,
+        receive_sqs=state.clients.sqs_for_wait(options.wait_seconds),
     )
     return result.to_json()

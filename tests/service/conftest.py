@@ -23,6 +23,7 @@ from artifacts.context import DeploymentContext
 from service.app import create_app
 from service.aws import build_clients
 from service.openapi import openapi_document
+from service.state import IDENTITY_AT_START
 from tests.service.openapi_check import response_problems
 from tests.service.secret_guard import SecretGuard
 
@@ -97,9 +98,15 @@ def env_for(queues: MotoQueues) -> dict[str, str]:
 def build_app(env: dict[str, str | None]) -> Flask:
     """The app for ``env`` (``None`` values removed), with clients on a fresh session."""
     environ = {k: v for k, v in env.items() if v is not None}
-    return create_app(
-        environ=environ, clients=build_clients(CONTEXT.region, session=fresh_session())
+    return settled(
+        create_app(environ=environ, clients=build_clients(CONTEXT.region, session=fresh_session()))
     )
+
+
+def settled(app: Flask) -> Flask:
+    """``app`` once its start-up identity line is logged (in-process moto must still be on)."""
+    app.extensions[IDENTITY_AT_START].join(timeout=30)
+    return app
 
 
 @pytest.fixture

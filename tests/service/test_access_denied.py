@@ -20,7 +20,7 @@ from artifacts.render import POLICIES_DIR, PROJECT_ROOT, TASK_POLICY, render_art
 from ecslocal import motocompat
 from service.app import create_app
 from service.aws import build_clients
-from tests.service.conftest import CONTEXT, ApiClient, MotoQueues, env_for
+from tests.service.conftest import CONTEXT, ApiClient, MotoQueues, env_for, settled
 
 # moto checks SQS batch calls against sqs:*Batch actions, which IAM does not have; AWS authorises
 # them as the singular action. The roles here get the batch names too so moto lets batches through.
@@ -29,6 +29,9 @@ MOTO_BATCH_ACTIONS = {
     "sqs:DeleteMessage": "sqs:DeleteMessageBatch",
     "sqs:ChangeMessageVisibility": "sqs:ChangeMessageVisibilityBatch",
 }
+
+
+READYZ_KEY = "access-denied-tests-key"  # not a secret: these apps serve only the test
 
 
 def task_policy_without(*removed: str) -> dict[str, Any]:
@@ -80,7 +83,9 @@ def app_as(moto_queues: MotoQueues) -> Iterator[Callable[..., ApiClient]]:
             with unrestricted():
                 session = assume(role_name, policy)
             clients = build_clients(CONTEXT.region, session=session)
-            return ApiClient(create_app(environ=env_for(moto_queues), clients=clients))
+            environ = {**env_for(moto_queues), "API_KEY": READYZ_KEY}
+            app = settled(create_app(environ=environ, clients=clients))
+            return ApiClient(app, headers={"X-Api-Key": READYZ_KEY})
 
         yield build
 
@@ -209,6 +214,7 @@ def test_readiness_names_the_denied_check(app_as: Callable[..., ApiClient]) -> N
     api = app_as(CONTEXT.task_role_name, task_policy_without("sqs:GetQueueAttributes"))
     response = api.get("/readyz")
     assert response.status_code == 503
+    assert response.json["reason"] == "access_denied"
     failing = {c["name"]: c["message"] for c in response.json["checks"] if not c["ok"]}
     assert set(failing) == {"pending_queue", "confirmed_queue"}
     assert "sqs:GetQueueAttributes" in failing["pending_queue"]

@@ -120,9 +120,9 @@ def test_release_makes_the_message_visible_again_at_once(api: ApiClient) -> None
 
 
 @pytest.mark.parametrize("route", ["/messages/delete", "/messages/release"])
-def test_unknown_receipt_handle_is_a_400_naming_the_handle(api: ApiClient, route: str) -> None:
+def test_unknown_receipt_handle_is_a_404_naming_the_handle(api: ApiClient, route: str) -> None:
     response = api.post(route, json={"queue": "pending", "receipt_handle": "not-a-real-handle"})
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert response.json["error"]["code"] == "invalid_receipt_handle"
     assert "receipt handle" in response.json["error"]["message"]
 
@@ -215,8 +215,9 @@ def test_escaped_message_at_the_limit_fits_in_a_request(api: ApiClient) -> None:
 def test_every_sqs_call_the_routes_make_is_declared(app: Flask) -> None:
     """The IAM inventory the artifact checker reads covers every SQS operation actually called."""
     called: set[str] = set()
-    sqs = app.extensions[EXTENSION].clients.sqs
-    sqs.meta.events.register("before-call.sqs", lambda model, **_: called.add(model.name))
+    clients = app.extensions[EXTENSION].clients
+    for sqs in (clients.sqs, clients.probe_sqs):  # readiness has a client of its own
+        sqs.meta.events.register("before-call.sqs", lambda model, **_: called.add(model.name))
     api = ApiClient(app)
     send(api, "one")
     api.post("/messages/batch", json={"messages": [{"body": "two"}]})

@@ -55,7 +55,7 @@ def client_error(code: str, message: str, status: int) -> ClientError:
             "queue_unavailable",
         ),
         (client_error("QueueDoesNotExist", "no", 400), 503, "queue_unavailable"),
-        (client_error("ReceiptHandleIsInvalid", "bad", 400), 400, "invalid_receipt_handle"),
+        (client_error("ReceiptHandleIsInvalid", "bad", 400), 404, "invalid_receipt_handle"),
         (client_error("MessageNotInflight", "late", 400), 409, "message_not_in_flight"),
         (
             client_error(

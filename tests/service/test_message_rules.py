@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from service.errors import BadRequest, PayloadTooLarge
@@ -21,6 +24,7 @@ from service.messages import (
     parse_message,
     parse_receive_query,
 )
+from service.openapi import openapi_document
 
 
 def test_size_is_counted_as_sqs_counts_it() -> None:
@@ -59,6 +63,8 @@ def test_bodies_with_allowed_characters_pass(body: str) -> None:
         ({"body": "x", "extra": 1}, "unknown field 'extra'"),
         ({"body": "x", "attributes": []}, "'attributes' must be an object"),
         ({"body": "x", "attributes": "a=b"}, "'attributes' must be an object"),
+        # The OpenAPI document says object; null is not one.
+        ({"body": "x", "attributes": None}, "'attributes' must be an object"),
         ({"body": "x", "attributes": {"a": 1}}, "the value must be a string"),
         ({"body": "x", "attributes": {"a": None}}, "the value must be a string"),
         ({"body": "x", "attributes": {"a": ""}}, "must not be empty"),
@@ -199,7 +205,8 @@ def test_invalid_handle_requests_are_rejected(data: object, expected: str) -> No
         ("x", "JSON object"),
         ({"max": True}, "'max' must be a whole number"),
         ({"max": "5"}, "'max' must be a whole number"),
-        ({"max": 5.0}, "'max' must be a whole number"),
+        ({"max": 5.5}, "'max' must be a whole number"),
+        ({"wait": 20.0001}, "'wait' must be a whole number"),
         ({"max": 0}, "from 1 to 10"),
         ({"wait": 21}, "'wait' must be a whole number from 0 to 20"),
         ({"wait": None}, "'wait' must be a whole number"),
@@ -210,6 +217,24 @@ def test_invalid_confirm_requests_are_rejected(data: object, expected: str) -> N
     with pytest.raises(BadRequest) as raised:
         parse_confirm_request(data)
     assert expected in raised.value.message
+
+
+def test_integral_numbers_count_as_integers_as_in_json_schema() -> None:
+    request = parse_confirm_request({"max": 5.0, "wait": 14.0})
+    assert (request.max_messages, request.wait_seconds) == (5, 14)
+    assert isinstance(request.wait_seconds, int)
+
+
+def test_the_documented_character_pattern_is_the_rule_the_service_applies() -> None:
+    document = json.loads(json.dumps(openapi_document()))
+    pattern = document["components"]["schemas"]["Message"]["properties"]["body"]["pattern"]
+    for text in ("plain", "tab\tnewline\n", "\U0001f600", "\ue000"):
+        assert re.fullmatch(pattern.rstrip("$"), text)
+        parse_message({"body": text})
+    for text in ("nul\x00", "\ufffe", "bell\x07"):
+        assert not re.fullmatch(pattern.rstrip("$"), text)
+        with pytest.raises(BadRequest):
+            parse_message({"body": text})
 
 
 def test_confirm_request_defaults() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from moto import mock_aws
 from service.readiness import CACHE_SECONDS, ReadinessProbe
 from service.state import EXTENSION
 from tests.service.conftest import (
+    CONTEXT,
     ApiClient,
     MotoQueues,
     build_app,
@@ -27,13 +29,13 @@ from tests.support.processes import refusing_port
 def count_calls(app: Flask, operation: str) -> list[str]:
     """Record each call the app's SQS client makes to ``operation`` (a real botocore event)."""
     calls: list[str] = []
-    sqs = app.extensions[EXTENSION].clients.sqs
+    sqs = app.extensions[EXTENSION].clients.probe_sqs
     sqs.meta.events.register(f"before-call.sqs.{operation}", lambda **_: calls.append(operation))
     return calls
 
 
-def test_ready_when_credentials_resolve_and_both_queues_answer(api: ApiClient) -> None:
-    response = api.get("/readyz")
+def test_ready_when_credentials_resolve_and_both_queues_answer(keyed_api: ApiClient) -> None:
+    response = keyed_api.get("/readyz")
     assert response.status_code == 200
     assert response.json["status"] == "ready"
     assert [(c["name"], c["ok"]) for c in response.json["checks"]] == [
@@ -43,16 +45,33 @@ def test_ready_when_credentials_resolve_and_both_queues_answer(api: ApiClient) -
     ]
 
 
+def test_without_the_key_readiness_says_only_ready_or_not(
+    keyed_app: Flask, moto_queues: MotoQueues
+) -> None:
+    public = ApiClient(keyed_app)
+    assert public.get("/readyz").json == {"status": "ready", "ready": True}
+    moto_queues.sqs.delete_queue(QueueUrl=moto_queues.confirmed_url)
+    keyed_app.extensions[EXTENSION].readiness._cached = None  # forget the cached answer
+    response = public.get("/readyz", headers={"X-Api-Key": "not-the-key"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert (response.json["ready"], response.json["reason"]) == (False, "queue_missing")
+    assert "checks" not in response.json
+    text = response.get_data(as_text=True)
+    for secret_ish in (CONTEXT.account_id, CONTEXT.confirmed_queue_name, "arn:"):
+        assert secret_ish not in text
+
+
 def test_missing_queue_makes_the_service_not_ready_naming_it(
-    app: Flask, moto_queues: MotoQueues
+    keyed_api: ApiClient, moto_queues: MotoQueues
 ) -> None:
     moto_queues.sqs.delete_queue(QueueUrl=moto_queues.confirmed_url)
-    response = ApiClient(app).get("/readyz")
+    response = keyed_api.get("/readyz")
     assert response.status_code == 503
     assert response.json["error"]["code"] == "not_ready"
-    assert "confirmed_queue" in response.json["error"]["message"]
-    failing = [c["name"] for c in response.json["checks"] if not c["ok"]]
-    assert failing == ["confirmed_queue"]
+    assert response.json["reason"] == "queue_missing"
+    failing = [(c["name"], c["reason"]) for c in response.json["checks"] if not c["ok"]]
+    assert failing == [("confirmed_queue", "queue_missing")]
 
 
 def test_readiness_is_cached_between_probes(app: Flask, moto_queues: MotoQueues) -> None:
@@ -77,6 +96,24 @@ def test_readiness_is_evaluated_again_after_the_cache_period(
     assert probe.check().ready
     now[0] += 0.2
     assert [c.name for c in probe.check().failing] == ["pending_queue"]
+
+
+def test_a_hung_check_answers_not_ready_by_the_deadline(app: Flask) -> None:
+    state = app.extensions[EXTENSION]
+    release = threading.Event()
+    state.clients.probe_sqs.meta.events.register(
+        "before-call.sqs.GetQueueAttributes", lambda **_: release.wait(10)
+    )
+    probe = ReadinessProbe(state.clients, state.queues, deadline_seconds=0.5)
+    try:
+        started = time.monotonic()
+        readiness = probe.check()
+        assert time.monotonic() - started < 1.5
+        assert readiness.reason == "check_timeout"
+        # A second probe does not start a second evaluation nor wait longer than the deadline.
+        assert probe.check().reason == "check_timeout"
+    finally:
+        release.set()
 
 
 def test_concurrent_probes_share_one_evaluation(app: Flask) -> None:
@@ -117,9 +154,11 @@ def app_without_credentials(tmp_path: Path) -> Iterator[Flask]:
         yield app
 
 
-def test_no_credentials_makes_the_service_not_ready(app_without_credentials: Flask) -> None:
-    response = ApiClient(app_without_credentials).get("/readyz")
+def test_no_credentials_makes_the_service_not_ready(tmp_path: Path) -> None:
+    with without_credentials(tmp_path, API_KEY="readiness-key") as app:
+        response = ApiClient(app, headers={"X-Api-Key": "readiness-key"}).get("/readyz")
     assert response.status_code == 503
+    assert response.json["reason"] == "no_credentials"
     checks = {c["name"]: c for c in response.json["checks"]}
     assert not checks["credentials"]["ok"]
     assert "no credentials" in checks["credentials"]["message"]

@@ -150,3 +150,19 @@ def _reported_endpoint(log: IO[str], process: subprocess.Popen, timeout: float =
             raise RuntimeError(f"moto server exited with {process.returncode} before listening")
         time.sleep(0.05)
     raise TimeoutError(f"moto server did not report its port within {timeout} s")
+
+
+GUNICORN = [
+    str(Path(sys.executable).parent / "gunicorn"),
+    "--config",
+    "docker/gunicorn.conf.py",
+    "service.wsgi:app",
+]
+
+
+def start_gunicorn(env: dict[str, str], log: Path) -> subprocess.Popen:
+    """gunicorn as the container runs it, with ``env``; stdout and stderr go to ``log``."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            GUNICORN, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
