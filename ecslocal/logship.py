@@ -94,7 +94,13 @@ class LogShipper:
         self.failed = 0
 
     def put(self, line: str) -> None:
-        """Queue one line of output (without its newline)."""
+        """Queue one line of output (without its newline); an empty line is dropped.
+
+        CloudWatch Logs refuses an empty message (and with it the whole batch); Docker's awslogs
+        driver skips empty lines too.
+        """
+        if not line:
+            return
         self._queue.put(LogEvent(int(self._clock() * 1000), clip_message(line)))
 
     def start(self) -> LogShipper:

@@ -75,6 +75,22 @@ def test_shipped_lines_arrive_in_the_stream_in_order_after_stop():
 
 
 @mock_aws
+def test_empty_lines_are_dropped_and_never_fail_a_batch():
+    logs = boto3.client("logs", region_name="us-east-1")
+    logs.create_log_group(logGroupName="/ecs/test")
+    logs.create_log_stream(logGroupName="/ecs/test", logStreamName="p/c/t")
+    errors: list[str] = []
+    shipper = LogShipper(logs, "/ecs/test", "p/c/t", flush_interval=60, on_error=errors.append)
+    shipper.start()
+    for line in ("Traceback:", "", "  File x", "", "Error"):
+        shipper.put(line)
+    shipper.stop()
+    events = logs.get_log_events(logGroupName="/ecs/test", logStreamName="p/c/t")["events"]
+    assert [e["message"] for e in events] == ["Traceback:", "  File x", "Error"]
+    assert (shipper.shipped, shipper.failed, errors) == (3, 0, [])
+
+
+@mock_aws
 def test_a_failing_put_is_reported_and_counted_not_raised():
     logs = boto3.client("logs", region_name="us-east-1")
     errors: list[str] = []
