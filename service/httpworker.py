@@ -9,14 +9,21 @@ over 8190 bytes, NUL or non-UTF-8 bytes, conflicting ``Content-Length`` and ``Tr
 before Flask sees it, answering with an HTML page and logging the request line. This worker
 answers with the service's JSON error document instead and logs only the kind of error: the
 request line can carry a query string, and the log never does.
+
+On SIGTERM it also closes the connections that wait between requests (keep-alive, held open by a
+load balancer for up to ``keepalive`` seconds): gunicorn's gevent worker would otherwise wait for
+them until ``graceful_timeout`` before it exits, though no request is in flight.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import gevent
 from gunicorn.http import errors as http_errors
 from gunicorn.util import write_nonblock
 from gunicorn.workers.ggevent import GeventWorker
@@ -143,6 +150,33 @@ def json_error_response(status: int, reason: str, code: str, message: str) -> by
 
 class JsonErrorWorker(GeventWorker):
     """gunicorn's gevent worker, answering requests it rejects with the JSON error document."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Connection greenlets waiting for their next request, with the timeout that bounds it.
+        self._waiting: dict[Any, gevent.Timeout] = {}
+
+    @contextmanager
+    def timeout_ctx(self) -> Iterator[None]:
+        """gunicorn's keep-alive wait for the next request, which shutdown can end early."""
+        timeout = gevent.Timeout(self.cfg.keepalive, False)  # False: expiry ends the wait quietly
+        connection = gevent.getcurrent()
+        self._waiting[connection] = timeout
+        try:
+            with timeout:
+                yield
+        finally:
+            self._waiting.pop(connection, None)
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        """SIGTERM: stop, and end every wait for a next request now (not in the signal handler)."""
+        super().handle_exit(sig, frame)
+        gevent.spawn(self._end_waits)
+
+    def _end_waits(self) -> None:
+        # Raising a wait's own timeout ends it as if it had expired: gunicorn closes the connection.
+        for connection, timeout in list(self._waiting.items()):
+            connection.kill(timeout, block=False)
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         status, reason, code, message = rejection_for(exc)

@@ -10,7 +10,10 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -60,6 +63,7 @@ class HungService:
     started_in: float
     stdout: Path
     hung: HungEndpoint
+    process: subprocess.Popen
 
 
 @contextlib.contextmanager
@@ -85,7 +89,7 @@ def service_against(endpoint: str, tmp: Path, hung: HungEndpoint) -> Iterator[Hu
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(f"{url}/healthz", timeout=25, process=process)
-        yield HungService(url, api_key, time.monotonic() - started, stdout, hung)
+        yield HungService(url, api_key, time.monotonic() - started, stdout, hung, process)
     finally:
         stop(process, timeout=30)
 
@@ -252,3 +256,62 @@ def test_requests_gunicorn_rejects_get_the_json_error_and_stay_out_of_the_log(
     assert json.loads(body)["error"]["code"] in codes
     assert b"query-secret" not in body
     assert "query-secret" not in hung_service.stdout.read_text(errors="replace")
+
+
+def test_healthz_and_the_health_check_pass_while_200_slow_clients_hold_connections(
+    hung_service: HungService,
+) -> None:
+    port = int(hung_service.url.rsplit(":", 1)[1])
+    slow: list[socket.socket] = []
+    try:
+        for i in range(200):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            # Half a request: headers that never end, or a promised body that never comes.
+            if i % 2:
+                sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Drip: ")
+            else:
+                sock.sendall(
+                    b"POST /messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    b'Content-Length: 1000\r\n\r\n{"body": "'
+                )
+            slow.append(sock)
+        for sock in slow[::20]:
+            sock.sendall(b"a")  # still dripping
+        latencies = []
+        for _ in range(20):
+            response, seconds = timed("GET", f"{hung_service.url}/healthz")
+            assert response.status_code == 200
+            latencies.append(seconds)
+        # The task definition's health check, as ECS runs it inside the container.
+        check = subprocess.run(
+            [sys.executable, "-m", "service", "healthcheck"],
+            env=clean_env(PORT=str(port)),
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    finally:
+        for sock in slow:
+            sock.close()
+    assert max(latencies) < 1.0
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_sigterm_closes_idle_keepalive_connections_instead_of_waiting_for_them(
+    tmp_path: Path,
+) -> None:
+    # A load balancer keeps idle connections open; with nothing in flight, a stop is quick.
+    hung = HungEndpoint()
+    hung.close()
+    with service_against(f"http://127.0.0.1:{hung.port}", tmp_path, hung) as service:
+        port = int(service.url.rsplit(":", 1)[1])
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(4)]
+        for sock in idle:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200")  # answered, kept alive
+        service.process.send_signal(signal.SIGTERM)
+        # Well below graceful_timeout (25 s), which is how long gunicorn would wait for them.
+        assert service.process.wait(timeout=10) == 0
+        for sock in idle:
+            sock.close()
