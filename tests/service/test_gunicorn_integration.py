@@ -6,17 +6,14 @@ from __future__ import annotations
 import contextlib
 import json
 import secrets
-import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -33,7 +30,6 @@ from tests.support.processes import (
     moto_server_process,
     stop,
     wait_for_http,
-    wait_until_accepted,
 )
 
 pytestmark = pytest.mark.integration
@@ -257,37 +253,6 @@ def test_one_identity_line_per_worker_process(service: Service) -> None:
     assert len(workers) == 2
     assert sorted(line["pid"] for line in identity) == sorted(workers)
     assert {line["credential_source"] for line in identity} == {"env"}
-
-
-def test_sigterm_lets_an_in_flight_long_poll_finish(
-    moto_aws: MotoAws, tmp_path: Path, secret_guard: SecretGuard
-) -> None:
-    with running_service(moto_aws, tmp_path, secret_guard, WEB_CONCURRENCY="1") as service:
-        results: list[requests.Response] = []
-
-        def long_poll() -> None:
-            results.append(service.call("GET", "/messages?wait=20"))
-
-        poll = threading.Thread(target=long_poll)
-        poll.start()
-        wait_until_accepted(
-            urlsplit(service.url).port
-        )  # the long poll is the worker's before SIGTERM
-        service.process.send_signal(signal.SIGTERM)
-        # The listener closes at once; the worker keeps serving what it has in flight.
-        moto_aws.sqs.send_message(QueueUrl=moto_aws.pending_url, MessageBody="during shutdown")
-        poll.join(timeout=40)
-        assert service.process.wait(timeout=40) == 0
-        [response] = results
-        assert response.status_code == 200
-        [message] = response.json()["messages"]
-        assert message["body"] == "during shutdown"
-        moto_aws.sqs.delete_message(
-            QueueUrl=moto_aws.pending_url, ReceiptHandle=message["receipt_handle"]
-        )
-        messages = [line["message"] for line in service.log_lines()]
-        assert "Handling signal: term" in messages
-        assert "Shutting down: Master" in messages
 
 
 @pytest.mark.parametrize(

@@ -62,41 +62,6 @@ def wait_for_http(url: str, timeout: float = 20.0, process: subprocess.Popen | N
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
-def _tcp_sockets() -> list[tuple[int, int, str, int]]:
-    """(local port, remote port, state, receive queue) of every IPv4 TCP socket (Linux)."""
-    rows = []
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        local, remote, state, queues = fields[1], fields[2], fields[3], fields[4]
-        rows.append(
-            (
-                int(local.rsplit(":", 1)[1], 16),
-                int(remote.rsplit(":", 1)[1], 16),
-                state,
-                int(queues.split(":")[1], 16),
-            )
-        )
-    return rows
-
-
-def wait_until_accepted(port: int, timeout: float = 20.0) -> None:
-    """Wait until a client is connected to ``port`` and the server has accepted every connection.
-
-    The kernel completes a TCP connection before the server accepts it; a server that stops
-    listening then drops it. Here both are read from ``/proc/net/tcp``: a client socket
-    connected to ``port`` exists, and the listening socket's accept queue is empty.
-    """
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        sockets = _tcp_sockets()
-        connected = any(rport == port and state == ESTABLISHED for _, rport, state, _ in sockets)
-        backlog = [queue for lport, _, state, queue in sockets if lport == port and state == LISTEN]
-        if connected and backlog and not any(backlog):
-            return
-        time.sleep(0.02)
-    raise TimeoutError(f"no connection to port {port} was accepted within {timeout} s")
-
-
 def clean_env(**extra: str) -> dict[str, str]:
     """The test process's environment without any AWS setting, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ECS_"))}
