@@ -176,3 +176,15 @@ def read_json(path) -> dict[str, Any] | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def test_the_console_shows_the_containers_task_and_both_roles(docker_runtime):
+    state = docker_runtime.state
+    console = requests.get(
+        f"{state['console_url']}api/state", headers={"X-Api-Key": state["api_key"]}, timeout=30
+    ).json()
+    assert (console["task"]["task_id"], console["task"]["health"]) == (state["task_id"], "HEALTHY")
+    assert console["task_role"]["whoami"]["arn"] == (
+        f"arn:aws:sts::{state['account_id']}:assumed-role/{CONTEXT.task_role_name}/{state['task_id']}"
+    )
+    assert console["execution_role"]["arn"].endswith(f":role/{CONTEXT.execution_role_name}")
