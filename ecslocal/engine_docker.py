@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shlex
 import subprocess
 import threading
@@ -28,6 +29,8 @@ from ecslocal.health import (
     DEFAULT_TIMEOUT,
     MAX_OUTPUT_CHARS,
     CheckResult,
+    HealthCheckSpec,
+    run_check,
 )
 from ecslocal.launcher import DEFAULT_STOP_TIMEOUT, LaunchError
 from ecslocal.task import HEALTHY, UNHEALTHY
@@ -274,16 +277,26 @@ class DockerContainer:
 
 
 class DockerHealthFollower:
-    """Reports Docker's health status of a container as it changes (the runtime's health state)."""
+    """Reports Docker's health status of a container as it changes (the runtime's health state).
+
+    Docker 20.10 has no ``--health-start-interval``: its first check runs a whole ``interval``
+    (15 s) after start. Until that first result, the follower runs the same check itself with
+    ``docker exec`` every ``start_interval`` seconds, as the process engine does, and reports
+    HEALTHY at the first success; Docker's own status is followed from then on.
+    """
 
     def __init__(
         self,
         container: DockerContainer,
         report: Callable[[str, CheckResult], None],
+        spec: HealthCheckSpec | None = None,
+        start_interval: float = 1.0,
         poll_interval: float = 0.5,
     ) -> None:
         self._container = container
         self._report = report
+        self._spec = spec
+        self._start_interval = start_interval
         self._poll_interval = poll_interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ecslocal-health", daemon=True)
@@ -298,7 +311,7 @@ class DockerHealthFollower:
             self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        last = None
+        last = self._until_first_success() if self._spec is not None else None
         while not self._stop.wait(self._poll_interval):
             raw = inspect(self._container.name, "{{json .State.Health}}")
             if raw is None:
@@ -313,6 +326,23 @@ class DockerHealthFollower:
                 passed = status == HEALTHY
                 output = str(log.get("Output", "")).strip()[-MAX_OUTPUT_CHARS:]
                 self._report(status, CheckResult(passed, log.get("ExitCode"), output))
+
+    def _until_first_success(self) -> str | None:
+        """HEALTHY once a ``docker exec`` of the check passes; None when Docker decides first."""
+        assert self._spec is not None
+        in_container = HealthCheckSpec(
+            argv=("docker", "exec", self._container.name, *self._spec.argv),
+            timeout=self._spec.timeout,
+        )
+        while not self._stop.wait(self._start_interval):
+            if self._container.health() != "starting" or self._container.poll() is not None:
+                return None  # Docker has a result (or the container ended): follow Docker
+            # Failures before the first success do not count, as during startPeriod.
+            result = run_check(in_container, os.environ, Path.cwd())
+            if result.passed:
+                self._report(HEALTHY, result)
+                return HEALTHY
+        return None
 
 
 _HEALTH_STATES = {"healthy": HEALTHY, "unhealthy": UNHEALTHY}

@@ -488,7 +488,14 @@ class LocalRuntime:
         task.container_started(container, pid)
         self.console.say(f"container {container.name} started: docker container {name} (pid {pid})")
         if container.has_health_check:
-            self.monitor = DockerHealthFollower(docker_container, self._on_health).start()
+            health_check = container.definition.get("healthCheck")
+            self.monitor = DockerHealthFollower(
+                docker_container,
+                self._on_health,
+                # No healthCheck in the task definition: the image's HEALTHCHECK, followed as is.
+                spec=HealthCheckSpec.from_definition(health_check) if health_check else None,
+                start_interval=self.options.health_start_interval,
+            ).start()
             self._cleanups.append(self.monitor.stop)
 
     def _on_output(self, stream: str, line: str) -> None:
