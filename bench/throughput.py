@@ -18,7 +18,6 @@ figure is the median of its rounds.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import secrets
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.results import Figure, format_table, record
+from tests.support.relay import Relay
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
@@ -95,47 +95,6 @@ def load(url: str, what: str, count: int) -> float:
 
         return _rate(send, count)
     raise SystemExit(f"load: unknown kind {what!r}")
-
-
-# -- the relay that counts STS calls -----------------------------------------------------------
-
-
-class CountingRelay:
-    """Forwards loopback connections to moto; counts requests that carry ``GetCallerIdentity``."""
-
-    def __init__(self, upstream_port: int) -> None:
-        self.upstream_port = upstream_port
-        self.sts_calls = 0
-        self._lock = threading.Lock()
-        self.server = socket.socket()
-        self.server.bind(("127.0.0.1", 0))
-        self.server.listen(256)
-        self.port = self.server.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
-            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
-
-    def _pump(self, source: socket.socket, target: socket.socket, count: bool) -> None:
-        try:
-            while data := source.recv(65536):
-                if count and b"GetCallerIdentity" in data:
-                    with self._lock:
-                        self.sts_calls += 1
-                target.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for sock in (source, target):
-                with contextlib.suppress(OSError):  # the other side may have closed first
-                    sock.shutdown(socket.SHUT_RDWR)
 
 
 # -- the run -----------------------------------------------------------------------------------
@@ -203,7 +162,7 @@ def run() -> list[Figure]:
     gunicorn = None
     try:
         moto_endpoint = moto.stdout.readline().strip()  # type: ignore[union-attr]
-        relay = CountingRelay(int(moto_endpoint.rsplit(":", 1)[1]))
+        relay = Relay(int(moto_endpoint.rsplit(":", 1)[1]), b"GetCallerIdentity")
         endpoint = f"http://127.0.0.1:{relay.port}"
         keys = {
             "AWS_ACCESS_KEY_ID": "AKIA" + secrets.token_hex(8).upper(),
@@ -272,7 +231,7 @@ def run() -> list[Figure]:
             rounds["s"].append(measure("send", url))
             rounds["d"].append(measure("direct", endpoint))
             rounds["b"].append(measure("batch", url))
-        sts_per_1000 = relay.sts_calls * 1000 / whoami_served
+        sts_per_1000 = relay.count * 1000 / whoami_served
     finally:
         for process in (gunicorn, moto):
             if process is not None:

@@ -26,9 +26,9 @@ from ecslocal.httpserve import ServedApp
 from tests.service.conftest import CONTEXT
 from tests.service.secret_guard import GUARD
 from tests.support.processes import (
-    clean_env,
     free_port,
     moto_server_process,
+    service_env,
     start_gunicorn,
     stop,
     wait_for_http,
@@ -91,15 +91,12 @@ def service(tmp_path: Path, lifetime: timedelta) -> Iterator[Running]:
         rotating = RotatingCredentials(issuer(lifetime))
         endpoint = ServedApp(create_credentials_app({CREDENTIALS_ID: rotating}, None)).start()
         port = free_port()
-        env = clean_env(
-            AWS_REGION=CONTEXT.region,
-            AWS_ENDPOINT_URL=moto,
-            AWS_EC2_METADATA_DISABLED="true",
+        env = service_env(
+            moto,
+            pending,
+            confirmed,
+            port,
             AWS_CONTAINER_CREDENTIALS_FULL_URI=f"{endpoint.base_url}{CREDENTIALS_PATH}{CREDENTIALS_ID}",
-            PENDING_QUEUE_URL=pending,
-            CONFIRMED_QUEUE_URL=confirmed,
-            PORT=str(port),
-            BIND_HOST="127.0.0.1",
             WEB_CONCURRENCY="2",
         )
         log = tmp_path / "out.log"

@@ -25,7 +25,14 @@ import pytest
 import requests
 
 from tests.service.conftest import CONTEXT
-from tests.support.processes import clean_env, free_port, start_gunicorn, stop, wait_for_http
+from tests.support.processes import (
+    clean_env,
+    free_port,
+    service_env,
+    start_gunicorn,
+    stop,
+    wait_for_http,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -70,17 +77,14 @@ class HungService:
 def service_against(endpoint: str, tmp: Path, hung: HungEndpoint) -> Iterator[HungService]:
     """gunicorn as in production, with every AWS call sent to ``endpoint``."""
     port, api_key = free_port(), secrets.token_urlsafe(24)
-    env = clean_env(
-        AWS_REGION=CONTEXT.region,
-        AWS_ENDPOINT_URL=endpoint,
+    env = service_env(
+        endpoint,
+        f"{endpoint}/{CONTEXT.account_id}/{CONTEXT.pending_queue_name}",
+        f"{endpoint}/{CONTEXT.account_id}/{CONTEXT.confirmed_queue_name}",
+        port,
         AWS_ACCESS_KEY_ID="AKIA" + secrets.token_hex(8).upper(),
         AWS_SECRET_ACCESS_KEY=secrets.token_urlsafe(30),
-        AWS_EC2_METADATA_DISABLED="true",
-        PENDING_QUEUE_URL=f"{endpoint}/{CONTEXT.account_id}/{CONTEXT.pending_queue_name}",
-        CONFIRMED_QUEUE_URL=f"{endpoint}/{CONTEXT.account_id}/{CONTEXT.confirmed_queue_name}",
         API_KEY=api_key,
-        PORT=str(port),
-        BIND_HOST="127.0.0.1",
         WEB_CONCURRENCY="2",
     )
     stdout = tmp / "stdout.log"

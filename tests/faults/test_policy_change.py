@@ -18,9 +18,9 @@ from tests.service.conftest import CONTEXT
 from tests.service.secret_guard import GUARD
 from tests.service.test_access_denied import task_policy_without
 from tests.support.processes import (
-    clean_env,
     free_port,
     moto_server_process,
+    service_env,
     start_gunicorn,
     stop,
     wait_for_http,
@@ -87,18 +87,15 @@ def test_a_policy_losing_send_message_gives_a_403_naming_it_and_whoami_still_ans
         GUARD.register(key["SecretAccessKey"], role["SecretAccessKey"], role["SessionToken"])
 
         port = free_port()
-        env = clean_env(
-            AWS_REGION=CONTEXT.region,
-            AWS_ENDPOINT_URL=moto,
-            AWS_EC2_METADATA_DISABLED="true",
+        env = service_env(
+            moto,
+            pending,
+            confirmed,
+            port,
             AWS_ACCESS_KEY_ID=role["AccessKeyId"],
             AWS_SECRET_ACCESS_KEY=role["SecretAccessKey"],
             AWS_SESSION_TOKEN=role["SessionToken"],
-            PENDING_QUEUE_URL=pending,
-            CONFIRMED_QUEUE_URL=confirmed,
             EXPECTED_TASK_ROLE_NAME=CONTEXT.task_role_name,
-            PORT=str(port),
-            BIND_HOST="127.0.0.1",
             WEB_CONCURRENCY="1",
         )
         log = tmp_path / "out.log"

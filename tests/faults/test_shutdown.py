@@ -6,11 +6,8 @@ that tells the test the moment the service's ReceiveMessage reaches AWS (an even
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 import signal
-import socket
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,55 +18,16 @@ import requests
 
 from tests.service.conftest import CONTEXT
 from tests.support.processes import (
-    clean_env,
     free_port,
     moto_server_process,
+    service_env,
     start_gunicorn,
     stop,
     wait_for_http,
 )
+from tests.support.relay import Relay
 
 pytestmark = pytest.mark.integration
-
-
-class Relay:
-    """Forwards loopback TCP connections to ``upstream``; sets ``seen`` when ``marker`` passes."""
-
-    def __init__(self, upstream_port: int, marker: bytes) -> None:
-        self.upstream_port = upstream_port
-        self.marker = marker
-        self.seen = threading.Event()
-        self.server = socket.socket()
-        self.server.bind(("127.0.0.1", 0))
-        self.server.listen(64)
-        self.port = self.server.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
-            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
-
-    def _pump(self, source: socket.socket, target: socket.socket, watch: bool) -> None:
-        try:
-            while data := source.recv(65536):
-                if watch and self.marker in data:
-                    self.seen.set()
-                target.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for sock in (source, target):
-                with contextlib.suppress(OSError):  # the other side may have closed first
-                    sock.shutdown(socket.SHUT_RDWR)
-
-    def close(self) -> None:
-        self.server.close()
 
 
 @pytest.fixture
@@ -95,14 +53,11 @@ def test_sigterm_during_a_long_poll_finishes_it_and_loses_no_message(
     pending, confirmed = (sqs.create_queue(QueueName=n)["QueueUrl"] for n in CONTEXT.queue_names)
     relay = Relay(int(moto_endpoint.rsplit(":", 1)[1]), b"ReceiveMessage")
     port = free_port()
-    env = clean_env(
-        AWS_REGION=CONTEXT.region,
-        AWS_ENDPOINT_URL=f"http://127.0.0.1:{relay.port}",
-        AWS_EC2_METADATA_DISABLED="true",
-        PENDING_QUEUE_URL=pending,
-        CONFIRMED_QUEUE_URL=confirmed,
-        PORT=str(port),
-        BIND_HOST="127.0.0.1",
+    env = service_env(
+        f"http://127.0.0.1:{relay.port}",
+        pending,
+        confirmed,
+        port,
         WEB_CONCURRENCY="1",
         **keys,
     )

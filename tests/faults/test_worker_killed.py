@@ -22,9 +22,9 @@ import requests
 from service.messages import ORIGINAL_ID_ATTRIBUTE
 from tests.service.conftest import CONTEXT
 from tests.support.processes import (
-    clean_env,
     free_port,
     moto_server_process,
+    service_env,
     start_gunicorn,
     stop,
     wait_for_http,
@@ -79,16 +79,13 @@ def test_worker_killed_while_confirming_loses_no_message(tmp_path: Path) -> None
         assert len(sent) == MESSAGES
 
         port = free_port()
-        env = clean_env(
-            AWS_REGION=CONTEXT.region,
-            AWS_ENDPOINT_URL=moto,
-            AWS_EC2_METADATA_DISABLED="true",
+        env = service_env(
+            moto,
+            pending,
+            confirmed,
+            port,
             AWS_ACCESS_KEY_ID="AKIA" + secrets.token_hex(8).upper(),
             AWS_SECRET_ACCESS_KEY=secrets.token_urlsafe(30),
-            PENDING_QUEUE_URL=pending,
-            CONFIRMED_QUEUE_URL=confirmed,
-            PORT=str(port),
-            BIND_HOST="127.0.0.1",
             WEB_CONCURRENCY="2",
         )
         process = start_gunicorn(env, (tmp_path / "out.log"))

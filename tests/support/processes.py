@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from artifacts.context import DeploymentContext
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-# TCP states as /proc/net/tcp writes them.
-ESTABLISHED, LISTEN = "01", "0A"
 RUNNING_ON = re.compile(r"Running on (http://127\.0\.0\.1:\d+)")
 
 
@@ -68,6 +68,25 @@ def clean_env(**extra: str) -> dict[str, str]:
     env["PYTHONPATH"] = str(PROJECT_ROOT)
     env.update(extra)
     return env
+
+
+def service_env(
+    aws_endpoint: str, pending_url: str, confirmed_url: str, port: int, **extra: str
+) -> dict[str, str]:
+    """gunicorn's environment for the service on ``127.0.0.1:port`` with AWS at ``aws_endpoint``.
+
+    No credential source but what ``extra`` gives (static keys, a container credentials URI).
+    """
+    return clean_env(
+        AWS_REGION=DeploymentContext().region,
+        AWS_ENDPOINT_URL=aws_endpoint,
+        AWS_EC2_METADATA_DISABLED="true",
+        PENDING_QUEUE_URL=pending_url,
+        CONFIRMED_QUEUE_URL=confirmed_url,
+        PORT=str(port),
+        BIND_HOST="127.0.0.1",
+        **extra,
+    )
 
 
 def stop(process: subprocess.Popen, timeout: float = 10.0) -> None:
