@@ -56,37 +56,34 @@ def test_oversized_lines_are_clipped_to_one_event_on_a_character_boundary(messag
     assert message.startswith(clipped)
 
 
-@mock_aws
-def test_shipped_lines_arrive_in_the_stream_in_order_after_stop():
+def ship(lines: list[str]) -> tuple[list[str], LogShipper, list[str]]:
+    """Ship ``lines`` to a fresh stream (in-process moto); what landed, the shipper, its errors."""
     logs = boto3.client("logs", region_name="us-east-1")
     logs.create_log_group(logGroupName="/ecs/test")
     logs.create_log_stream(logGroupName="/ecs/test", logStreamName="p/c/t")
     errors: list[str] = []
     shipper = LogShipper(logs, "/ecs/test", "p/c/t", flush_interval=60, on_error=errors.append)
     shipper.start()
-    for i in range(120):
-        shipper.put(f"line {i}")
+    for line in lines:
+        shipper.put(line)
     shipper.stop()
     events = logs.get_log_events(
         logGroupName="/ecs/test", logStreamName="p/c/t", startFromHead=True
-    )
-    assert [e["message"] for e in events["events"]] == [f"line {i}" for i in range(120)]
+    )["events"]
+    return [e["message"] for e in events], shipper, errors
+
+
+@mock_aws
+def test_shipped_lines_arrive_in_the_stream_in_order_after_stop():
+    landed, shipper, errors = ship([f"line {i}" for i in range(120)])
+    assert landed == [f"line {i}" for i in range(120)]
     assert (shipper.shipped, shipper.failed, errors) == (120, 0, [])
 
 
 @mock_aws
 def test_empty_lines_are_dropped_and_never_fail_a_batch():
-    logs = boto3.client("logs", region_name="us-east-1")
-    logs.create_log_group(logGroupName="/ecs/test")
-    logs.create_log_stream(logGroupName="/ecs/test", logStreamName="p/c/t")
-    errors: list[str] = []
-    shipper = LogShipper(logs, "/ecs/test", "p/c/t", flush_interval=60, on_error=errors.append)
-    shipper.start()
-    for line in ("Traceback:", "", "  File x", "", "Error"):
-        shipper.put(line)
-    shipper.stop()
-    events = logs.get_log_events(logGroupName="/ecs/test", logStreamName="p/c/t")["events"]
-    assert [e["message"] for e in events] == ["Traceback:", "  File x", "Error"]
+    landed, shipper, errors = ship(["Traceback:", "", "  File x", "", "Error"])
+    assert landed == ["Traceback:", "  File x", "Error"]
     assert (shipper.shipped, shipper.failed, errors) == (3, 0, [])
 
 
