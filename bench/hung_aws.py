@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.results import Figure, format_table, record
+from tests.support.processes import made_up_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 WAITING_REQUESTS = 100
@@ -99,8 +100,7 @@ def run() -> list[Figure]:
         PYTHONPATH=str(ROOT),
         AWS_REGION="us-east-1",
         AWS_ENDPOINT_URL=endpoint,
-        AWS_ACCESS_KEY_ID="AKIA" + secrets.token_hex(8).upper(),
-        AWS_SECRET_ACCESS_KEY=secrets.token_urlsafe(30),
+        **made_up_keys(),
         AWS_EC2_METADATA_DISABLED="true",
         PENDING_QUEUE_URL=f"{endpoint}/{ACCOUNT}/courier-bench-pending",
         CONFIRMED_QUEUE_URL=f"{endpoint}/{ACCOUNT}/courier-bench-confirmed",

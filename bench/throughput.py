@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import socket
 import statistics
 import subprocess
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.results import Figure, format_table, record
+from tests.support.processes import made_up_keys
 from tests.support.relay import Relay
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,10 +164,7 @@ def run() -> list[Figure]:
         moto_endpoint = moto.stdout.readline().strip()  # type: ignore[union-attr]
         relay = Relay(int(moto_endpoint.rsplit(":", 1)[1]), b"GetCallerIdentity")
         endpoint = f"http://127.0.0.1:{relay.port}"
-        keys = {
-            "AWS_ACCESS_KEY_ID": "AKIA" + secrets.token_hex(8).upper(),
-            "AWS_SECRET_ACCESS_KEY": secrets.token_urlsafe(30),
-        }
+        keys = made_up_keys()
         import boto3
 
         sqs = boto3.client(

@@ -26,6 +26,7 @@ from ecslocal.httpserve import ServedApp
 from tests.service.conftest import CONTEXT
 from tests.service.secret_guard import GUARD
 from tests.support.processes import (
+    create_service_queues,
     free_port,
     moto_server_process,
     service_env,
@@ -85,9 +86,7 @@ def service(tmp_path: Path, lifetime: timedelta) -> Iterator[Running]:
             aws_access_key_id="AKIAFIXTURE000000000",
             aws_secret_access_key="fixture-secret",
         )
-        pending, confirmed = (
-            sqs.create_queue(QueueName=name)["QueueUrl"] for name in CONTEXT.queue_names
-        )
+        pending, confirmed = create_service_queues(sqs)
         rotating = RotatingCredentials(issuer(lifetime))
         endpoint = ServedApp(create_credentials_app({CREDENTIALS_ID: rotating}, None)).start()
         port = free_port()

@@ -28,6 +28,7 @@ from tests.service.conftest import CONTEXT
 from tests.support.processes import (
     clean_env,
     free_port,
+    made_up_keys,
     service_env,
     start_gunicorn,
     stop,
@@ -82,8 +83,7 @@ def service_against(endpoint: str, tmp: Path, hung: HungEndpoint) -> Iterator[Hu
         f"{endpoint}/{CONTEXT.account_id}/{CONTEXT.pending_queue_name}",
         f"{endpoint}/{CONTEXT.account_id}/{CONTEXT.confirmed_queue_name}",
         port,
-        AWS_ACCESS_KEY_ID="AKIA" + secrets.token_hex(8).upper(),
-        AWS_SECRET_ACCESS_KEY=secrets.token_urlsafe(30),
+        **made_up_keys(),
         API_KEY=api_key,
         WEB_CONCURRENCY="2",
     )

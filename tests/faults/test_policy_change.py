@@ -18,6 +18,7 @@ from tests.service.conftest import CONTEXT
 from tests.service.secret_guard import GUARD
 from tests.service.test_access_denied import task_policy_without
 from tests.support.processes import (
+    create_service_queues,
     free_port,
     moto_server_process,
     service_env,
@@ -62,9 +63,7 @@ def test_a_policy_losing_send_message_gives_a_403_naming_it_and_whoami_still_ans
     with moto_server_process() as moto:
         setup = {"aws_access_key_id": "AKIASETUP00000000000", "aws_secret_access_key": "setup"}
         iam, sqs = client("iam", moto, **setup), client("sqs", moto, **setup)
-        pending, confirmed = (
-            sqs.create_queue(QueueName=name)["QueueUrl"] for name in CONTEXT.queue_names
-        )
+        pending, confirmed = create_service_queues(sqs)
         iam.create_user(UserName="operator")
         iam.put_user_policy(
             UserName="operator", PolicyName="admin", PolicyDocument=json.dumps(ADMIN)

@@ -6,7 +6,6 @@ that tells the test the moment the service's ReceiveMessage reaches AWS (an even
 
 from __future__ import annotations
 
-import secrets
 import signal
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +17,9 @@ import requests
 
 from tests.service.conftest import CONTEXT
 from tests.support.processes import (
+    create_service_queues,
     free_port,
+    made_up_keys,
     moto_server_process,
     service_env,
     start_gunicorn,
@@ -39,10 +40,7 @@ def moto_endpoint() -> Iterator[str]:
 def test_sigterm_during_a_long_poll_finishes_it_and_loses_no_message(
     moto_endpoint: str, tmp_path: Path
 ) -> None:
-    keys = {
-        "AWS_ACCESS_KEY_ID": "AKIA" + secrets.token_hex(8).upper(),
-        "AWS_SECRET_ACCESS_KEY": secrets.token_urlsafe(30),
-    }
+    keys = made_up_keys()
     sqs = boto3.client(
         "sqs",
         region_name=CONTEXT.region,
@@ -50,7 +48,7 @@ def test_sigterm_during_a_long_poll_finishes_it_and_loses_no_message(
         aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
     )
-    pending, confirmed = (sqs.create_queue(QueueName=n)["QueueUrl"] for n in CONTEXT.queue_names)
+    pending, confirmed = create_service_queues(sqs)
     relay = Relay(int(moto_endpoint.rsplit(":", 1)[1]), b"ReceiveMessage")
     port = free_port()
     env = service_env(

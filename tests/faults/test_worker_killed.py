@@ -8,7 +8,6 @@ Real processes: a moto server and gunicorn as in production.
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import time
 from collections import Counter
@@ -23,6 +22,7 @@ from service.messages import ORIGINAL_ID_ATTRIBUTE
 from tests.service.conftest import CONTEXT
 from tests.support.processes import (
     free_port,
+    made_up_keys,
     moto_server_process,
     service_env,
     start_gunicorn,
@@ -84,8 +84,7 @@ def test_worker_killed_while_confirming_loses_no_message(tmp_path: Path) -> None
             pending,
             confirmed,
             port,
-            AWS_ACCESS_KEY_ID="AKIA" + secrets.token_hex(8).upper(),
-            AWS_SECRET_ACCESS_KEY=secrets.token_urlsafe(30),
+            **made_up_keys(),
             WEB_CONCURRENCY="2",
         )
         process = start_gunicorn(env, (tmp_path / "out.log"))

@@ -26,6 +26,7 @@ from service.openapi import openapi_document
 from service.state import IDENTITY_AT_START
 from tests.service.openapi_check import response_problems
 from tests.service.secret_guard import SecretGuard
+from tests.support.processes import create_service_queues
 
 CONTEXT = DeploymentContext()
 # botocore reads its service models per session; sharing the loader keeps each test's fresh
@@ -78,9 +79,7 @@ def moto_with_queues(tmp_path: Path) -> Iterator[MotoQueues]:
         isolate_from_host_aws(monkeypatch, tmp_path)
         with mock_aws():
             sqs = fresh_session().client("sqs")
-            pending, confirmed = (
-                sqs.create_queue(QueueName=name)["QueueUrl"] for name in CONTEXT.queue_names
-            )
+            pending, confirmed = create_service_queues(sqs)
             yield MotoQueues(pending, confirmed, sqs)
 
 

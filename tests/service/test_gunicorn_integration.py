@@ -26,7 +26,9 @@ from tests.service.secret_guard import GUARD, SecretGuard
 from tests.support.processes import (
     PROJECT_ROOT,
     clean_env,
+    create_service_queues,
     free_port,
+    made_up_keys,
     moto_server_process,
     stop,
     wait_for_http,
@@ -58,8 +60,7 @@ def moto_aws() -> Iterator[MotoAws]:
         env = {
             "AWS_REGION": CONTEXT.region,
             "AWS_ENDPOINT_URL": endpoint,
-            "AWS_ACCESS_KEY_ID": "AKIA" + secrets.token_hex(8).upper(),
-            "AWS_SECRET_ACCESS_KEY": secrets.token_urlsafe(30),
+            **made_up_keys(),
         }
         sqs = boto3.client(
             "sqs",
@@ -68,9 +69,7 @@ def moto_aws() -> Iterator[MotoAws]:
             aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
         )
-        pending, confirmed = (
-            sqs.create_queue(QueueName=name)["QueueUrl"] for name in CONTEXT.queue_names
-        )
+        pending, confirmed = create_service_queues(sqs)
         yield MotoAws(endpoint, env, sqs, pending, confirmed)
 
 

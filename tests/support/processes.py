@@ -6,6 +6,7 @@ import contextlib
 import functools
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -15,9 +16,11 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from artifacts.context import DeploymentContext
+
+CONTEXT = DeploymentContext()
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RUNNING_ON = re.compile(r"Running on (http://127\.0\.0\.1:\d+)")
@@ -70,6 +73,20 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def made_up_keys() -> dict[str, str]:
+    """Static keys invented for one run, as the environment names them (moto takes any)."""
+    return {
+        "AWS_ACCESS_KEY_ID": "AKIA" + secrets.token_hex(8).upper(),
+        "AWS_SECRET_ACCESS_KEY": secrets.token_urlsafe(30),
+    }
+
+
+def create_service_queues(sqs: Any) -> tuple[str, str]:
+    """Create the service's pending and confirmed queues; their URLs."""
+    pending, confirmed = (sqs.create_queue(QueueName=n)["QueueUrl"] for n in CONTEXT.queue_names)
+    return pending, confirmed
+
+
 def service_env(
     aws_endpoint: str, pending_url: str, confirmed_url: str, port: int, **extra: str
 ) -> dict[str, str]:
@@ -78,7 +95,7 @@ def service_env(
     No credential source but what ``extra`` gives (static keys, a container credentials URI).
     """
     return clean_env(
-        AWS_REGION=DeploymentContext().region,
+        AWS_REGION=CONTEXT.region,
         AWS_ENDPOINT_URL=aws_endpoint,
         AWS_EC2_METADATA_DISABLED="true",
         PENDING_QUEUE_URL=pending_url,
